@@ -1,0 +1,35 @@
+// The handler table of every contract channel over the main-side services: the single logic path.
+import { LumenError } from '../../shared/contract/index.js';
+import type { Services } from '../services.js';
+import { createDispatcher, type Dispatcher, type HandlerTable } from './dispatch.js';
+
+export function handlerTable(services: Services): HandlerTable {
+  return {
+    'app:info': () => services.app,
+    'kubeconfig:get': async () => (await services.kubeconfig.current()).state,
+    'kubeconfig:reload': () => services.kubeconfig.reload(),
+    'cluster:connect': ({ context }) => services.connection.connect(context),
+    'cluster:disconnect': () => services.connection.disconnect(),
+    'cluster:state': () => services.connection.state(),
+    'watch:subscribe': ({ kinds }, peer) => ({ subscription: services.watches.subscribe(peer, kinds) }),
+    'watch:unsubscribe': ({ subscription }, peer) => {
+      if (!services.watches.unsubscribe(peer, subscription)) {
+        throw LumenError.of('not-found', `no watch subscription ${subscription} for this window`);
+      }
+      return {};
+    },
+    'watch:status': () => services.watches.statuses(),
+  };
+}
+
+/**
+ * The dispatch function both hosts call, with service events forwarded to every peer and
+ * a peer's subscriptions dropped when it goes away. Returns a disposer for the forwarding.
+ */
+export function registerHandlers(services: Services): Dispatcher & { dispose(): void } {
+  const dispatcher = createDispatcher(handlerTable(services), {
+    onPeerRemoved: (peer) => services.watches.dropSubscriber(peer),
+  });
+  const off = services.bus.on((event, payload) => dispatcher.broadcast(event, payload));
+  return Object.assign(dispatcher, { dispose: off });
+}
