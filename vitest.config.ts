@@ -28,6 +28,7 @@ export default defineConfig({
         test: {
           name: 'lab',
           include: ['test/integration/**/*.test.ts', 'test/lab/**/*.lab.test.ts'],
+          globalSetup: ['test/lab/global-setup.ts'],
           fileParallelism: false,
           ...slow,
         },

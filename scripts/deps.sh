@@ -25,6 +25,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Go builds the lab's control plane (kube-apiserver, controller-manager, scheduler, etcd).
+if ! command -v go >/dev/null 2>&1; then
+  echo "lumen: Go 1.26 or newer is needed to build the lab's control plane; install it (https://go.dev/dl) and put it on PATH" >&2
+  exit 1
+fi
+go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+if [ "${go_minor:-0}" -lt 26 ]; then
+  echo "lumen: Go $(go env GOVERSION) is too old; the lab's control plane (Kubernetes v1.36) needs Go 1.26 or newer" >&2
+  exit 1
+fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> npm ci"

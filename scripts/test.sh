@@ -20,5 +20,9 @@ step "typecheck" npx tsc -p tsconfig.node.json
 step "typecheck (web)" npx tsc -p tsconfig.web.json
 step "lint" npx eslint .
 step "unit tests" npx vitest run --project unit
+step "build console (electron-vite)" npx electron-vite build
+step "build lab control plane" npm run build:lab
+step "lab tests" npx vitest run --project lab
+step "e2e tests (browser mode, Chromium, lab)" npx vitest run --project e2e
 echo
 echo "lumen: all test steps passed"
