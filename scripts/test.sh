@@ -16,10 +16,13 @@ step() {
 }
 
 step "install dependencies" bash scripts/deps.sh
+step "build BPF objects" npm run -s build:bpf
+step "build libbpf addon" npm run -s build:native
 step "typecheck" npx tsc -p tsconfig.node.json
 step "typecheck (web)" npx tsc -p tsconfig.web.json
 step "lint" npx eslint .
 step "unit tests" npx vitest run --project unit
+step "kernel tests (BPF programs, addon, real traffic in namespaces)" npx vitest run --project kernel
 step "build console (electron-vite)" npx electron-vite build
 step "build lab control plane" npm run build:lab
 step "lab tests" npx vitest run --project lab
