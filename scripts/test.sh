@@ -18,6 +18,8 @@ step() {
 step "install dependencies" bash scripts/deps.sh
 step "build BPF objects" npm run -s build:bpf
 step "build libbpf addon" npm run -s build:native
+step "build CNI plugin" npm run -s build:cni
+step "build agent bundle" npm run -s build:agent
 step "typecheck" npx tsc -p tsconfig.node.json
 step "typecheck (web)" npx tsc -p tsconfig.web.json
 step "lint" npx eslint .
