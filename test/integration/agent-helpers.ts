@@ -176,16 +176,11 @@ export function labAgentConfig(lab: LabLike, overrides: Record<string, unknown> 
   return {
     podRoutes: 'restricted',
     podRouteCidrs: [lab.clusterCIDR, lab.serviceCIDR, subnet],
-    // The default socket dir /var/run/lumen (= /run/lumen) is mounted after the default
-    // cgroup root /run/lumen/cgroupv2 and hides it in the lab (plain bind, not rbind):
-    // keep the sockets in the per-node state dir until that is fixed.
-    apiSocket: AGENT_SOCKET,
-    cniSocket: '/var/lib/lumen/run/cni.sock',
     ...overrides,
   };
 }
 
-export const AGENT_SOCKET = '/var/lib/lumen/run/lumen.sock';
+export const AGENT_SOCKET = '/var/run/lumen/lumen.sock';
 export const AGENT_SELECTOR = 'app.kubernetes.io/name=lumen,app.kubernetes.io/component=agent';
 export const AGENT_IMAGE = 'lumen.dev/lab/lumen-agent:dev';
 

@@ -24,7 +24,9 @@ while [ "$1" != "--" ]; do
   if [ ! -e "$dst" ]; then
     if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")"; : > "$dst"; fi
   fi
-  mount --bind "$src" "$dst"
+  # rbind, as container runtimes do: mounts below a hostPath (netns files, a cgroup
+  # mount under /run/lumen) stay visible in the container.
+  mount --rbind "$src" "$dst"
   if [ "$ro" = ro ]; then mount -o remount,bind,ro "$dst"; fi
 done
 shift
