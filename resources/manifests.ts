@@ -64,7 +64,7 @@ const sha = (v: unknown): string => createHash('sha256').update(JSON.stringify(v
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 /** Host directories the agent needs, derived from the config so a changed path is mounted where the agent looks. */
-export function hostMounts(config: AgentConfig): { name: string; path: string; type: string; propagation?: 'HostToContainer'; readOnly?: boolean }[] {
+export function hostMounts(config: AgentConfig): { name: string; path: string; mountPath?: string; type: string; propagation?: 'HostToContainer'; readOnly?: boolean }[] {
   const bpffsRoot = config.bpffsDir.startsWith('/sys/fs/bpf/') ? '/sys/fs/bpf' : config.bpffsDir;
   const socketDirs = [...new Set([dirname(config.apiSocket), dirname(config.cniSocket)])];
   return [
@@ -77,6 +77,9 @@ export function hostMounts(config: AgentConfig): { name: string; path: string; t
     { name: 'state', path: config.stateDir, type: 'DirectoryOrCreate' },
     // CNI hands over pod netns paths under /var/run/netns (containerd, CRI-O); new ones must appear in the container.
     { name: 'netns', path: '/var/run/netns', type: 'DirectoryOrCreate', propagation: 'HostToContainer' },
+    // The container's /proc/sys is read-only; the agent sets per-veth sysctls (accept_local,
+    // disable_ipv6, forwarding) through the host's, at /host/proc/sys/net (agent/src/net/podlink.ts).
+    { name: 'proc-sys-net', path: '/proc/sys/net', mountPath: '/host/proc/sys/net', type: 'Directory' },
   ];
 }
 
@@ -193,7 +196,7 @@ export function renderManifests(options: InstallOptions): K8sObject[] {
               { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
               tls.mount,
               tok.mount,
-              ...mounts.map((m) => ({ name: m.name, mountPath: m.path, ...(m.propagation ? { mountPropagation: m.propagation } : {}), ...(m.readOnly ? { readOnly: true } : {}) })),
+              ...mounts.map((m) => ({ name: m.name, mountPath: m.mountPath ?? m.path, ...(m.propagation ? { mountPropagation: m.propagation } : {}), ...(m.readOnly ? { readOnly: true } : {}) })),
             ],
           }],
           volumes: [

@@ -25,6 +25,6 @@ describe('rendererStaleness', () => {
     for (const dir of ['src/renderer', 'src/shared/contract', 'src/shared', 'src']) utimesSync(path.join(root, dir), 1000, 1000);
     expect(await rendererStaleness(root)).toBeNull();
     file('src/shared/contract/names.ts', 3000);
-    expect(await rendererStaleness(root)).toBe('src/shared/contract changed since the last build');
+    expect(await rendererStaleness(root)).toBe('src/shared changed since the last build');
   });
 });

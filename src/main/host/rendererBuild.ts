@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-const SOURCES = ['src/renderer', 'src/shared/contract', 'src/shared/watch', 'src/main/host/rendererConfig.ts', 'src/main/host/csp.ts', 'package-lock.json'];
+const SOURCES = ['src/renderer', 'src/shared', 'src/main/host/rendererConfig.ts', 'src/main/host/csp.ts', 'package-lock.json'];
 
 async function newestMtime(target: string): Promise<number> {
   let s;
