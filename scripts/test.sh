@@ -22,6 +22,7 @@ step "build CNI plugin" npm run -s build:cni
 step "build agent bundle" npm run -s build:agent
 step "typecheck" npx tsc -p tsconfig.node.json
 step "typecheck (web)" npx tsc -p tsconfig.web.json
+step "typecheck (console benchmark page)" npx tsc -p test/bench/console/tsconfig.json
 step "lint" npx eslint .
 step "unit tests" npx vitest run --project unit
 step "kernel tests (BPF programs, addon, real traffic in namespaces)" npx vitest run --project kernel

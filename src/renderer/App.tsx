@@ -5,8 +5,19 @@ import { StatusBar } from './components/StatusBar.js';
 import { formatRoute, type ViewId } from './router/routes.js';
 import { useActions, useLumen } from './store/react.js';
 import { ConnectView } from './views/connect/ConnectView.js';
+import { InstallView } from './views/install/InstallView.js';
+import { StatusView } from './views/status/StatusView.js';
+import { ServicesView } from './views/services/ServicesView.js';
+import { IdentitiesView } from './views/identities/IdentitiesView.js';
+import type { IconName } from './components/Icon.js';
 
-const views: { id: ViewId; title: string; icon: 'plug' }[] = [{ id: 'connect', title: 'Connect', icon: 'plug' }];
+const views: { id: ViewId; title: string; icon: IconName }[] = [
+  { id: 'connect', title: 'Connect', icon: 'plug' },
+  { id: 'install', title: 'Install', icon: 'file' },
+  { id: 'status', title: 'Status', icon: 'check' },
+  { id: 'services', title: 'Services', icon: 'server' },
+  { id: 'identities', title: 'Identities', icon: 'key' },
+];
 
 export function App() {
   usePaletteShortcut();
@@ -40,7 +51,13 @@ export function App() {
           <span>Search commands</span>
         </button>
       </aside>
-      <main className="main">{route.view === 'connect' && <ConnectView />}</main>
+      <main className="main">
+        {route.view === 'connect' && <ConnectView />}
+        {route.view === 'install' && <InstallView />}
+        {route.view === 'status' && <StatusView />}
+        {route.view === 'services' && <ServicesView />}
+        {route.view === 'identities' && <IdentitiesView />}
+      </main>
       <StatusBar />
       <CommandPalette />
     </div>

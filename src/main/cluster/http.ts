@@ -9,6 +9,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Until the response headers arrive (watch) or the whole body (JSON). */
   timeoutMs?: number;
+  /** Extra request headers (the agent client's x-lumen-token through the pod proxy). */
+  headers?: Record<string, string>;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -104,6 +106,7 @@ export class KubeHttp {
           ...(auth.headers as Record<string, string>),
           Accept: 'application/json',
           'User-Agent': 'lumen-console',
+          ...options.headers,
           ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}),
         },
       });

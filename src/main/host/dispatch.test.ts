@@ -19,6 +19,18 @@ function table(overrides: Partial<HandlerTable> = {}): HandlerTable {
     'watch:subscribe': ({ kinds }) => ({ subscription: kinds.join(',') }),
     'watch:unsubscribe': unused,
     'watch:status': () => [],
+    'services:realized': unused,
+    'install:start': unused,
+    'install:state': () => null,
+    'install:options': unused,
+    'install:plan': () => null,
+    'install:apply': unused,
+    'install:rollback': unused,
+    'install:check': unused,
+    'install:cancel': unused,
+    'install:uninstall': unused,
+    'install:save': unused,
+    'status:get': unused,
     ...overrides,
   };
 }

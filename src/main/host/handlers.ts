@@ -1,6 +1,10 @@
 // The handler table of every contract channel over the main-side services: the single logic path.
 import { LumenError } from '../../shared/contract/index.js';
 import type { Services } from '../services.js';
+import { agentsOf } from '../agents/index.js';
+import { realizedService } from '../agents/realized.js';
+import { installServiceOf } from '../install/service.js';
+import { statusServiceOf } from '../install/status/service.js';
 import { createDispatcher, type Dispatcher, type HandlerTable } from './dispatch.js';
 
 export function handlerTable(services: Services): HandlerTable {
@@ -19,6 +23,18 @@ export function handlerTable(services: Services): HandlerTable {
       return {};
     },
     'watch:status': () => services.watches.statuses(),
+    'services:realized': (request) => realizedService(agentsOf(services), request),
+    'install:start': ({ context }) => installServiceOf(services).start(context),
+    'install:state': () => installServiceOf(services).state(),
+    'install:options': ({ options }) => installServiceOf(services).options(options),
+    'install:plan': () => installServiceOf(services).plan(),
+    'install:apply': ({ forceConflicts }) => installServiceOf(services).apply(forceConflicts),
+    'install:rollback': () => installServiceOf(services).rollback(),
+    'install:check': () => installServiceOf(services).check(),
+    'install:cancel': () => installServiceOf(services).cancel(),
+    'install:uninstall': ({ context }) => installServiceOf(services).uninstall(context),
+    'install:save': ({ suggestedName, content }) => installServiceOf(services).save(suggestedName, content),
+    'status:get': () => statusServiceOf(services).get(),
   };
 }
 

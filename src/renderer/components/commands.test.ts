@@ -18,7 +18,7 @@ function state() {
 describe('buildCommands', () => {
   it('offers a connect per context (flagging broken ones), the views and reload', () => {
     const commands = buildCommands(state().getState());
-    expect(commands.map((c) => c.title)).toEqual(['Connect to staging', 'Connect to prod-eu', 'Connect to broken', 'Go to Connect', 'Reload kubeconfig']);
+    expect(commands.map((c) => c.title)).toEqual(['Connect to staging', 'Connect to prod-eu', 'Connect to broken', 'Go to Connect', 'Go to Install', 'Go to Status', 'Go to Services', 'Go to Identities', 'Reload kubeconfig']);
     expect(commands.find((c) => c.title === 'Connect to broken')!.warning).toBe(true);
     expect(commands[0]!.action).toEqual({ type: 'connect', context: 'staging' });
   });

@@ -30,6 +30,10 @@ export function buildCommands(state: LumenState): Command[] {
     warning: selectContextError(state, c.name) !== null,
   }));
   commands.push({ id: 'view:connect', group: 'Views', title: 'Go to Connect', subtitle: 'Contexts and connection', action: { type: 'navigate', route: { view: 'connect', context: state.ui.route.context } }, warning: false });
+  commands.push({ id: 'view:install', group: 'Views', title: 'Go to Install', subtitle: 'Install, upgrade or uninstall Lumen on the connected cluster', action: { type: 'navigate', route: { view: 'install', context: state.ui.route.context } }, warning: false });
+  commands.push({ id: 'view:status', group: 'Views', title: 'Go to Status', subtitle: 'Agent health, datapath mode, map pressure, flow rate per node', action: { type: 'navigate', route: { view: 'status', context: state.ui.route.context } }, warning: false });
+  commands.push({ id: 'view:services', group: 'Views', title: 'Go to Services', subtitle: 'Services, backends, realized datapath state', action: { type: 'navigate', route: { view: 'services', context: state.ui.route.context } }, warning: false });
+  commands.push({ id: 'view:identities', group: 'Views', title: 'Go to Identities', subtitle: 'Security identities, endpoints, policies', action: { type: 'navigate', route: { view: 'identities', context: state.ui.route.context } }, warning: false });
   commands.push({ id: 'action:reload', group: 'Actions', title: 'Reload kubeconfig', subtitle: 'Read every KUBECONFIG file again', action: { type: 'reload-kubeconfig' }, warning: false });
   if (state.connection.state.status === 'connected' || state.connection.state.status === 'connecting') {
     commands.push({ id: 'action:disconnect', group: 'Actions', title: 'Disconnect', subtitle: state.connection.state.context ?? '', action: { type: 'disconnect' }, warning: false });

@@ -1,6 +1,6 @@
 // Hash routes (#/connect, #/connect?context=...): parse and format, so any state can be deep-linked.
 
-export const viewIds = ['connect'] as const;
+export const viewIds = ['connect', 'services', 'identities', 'install', 'status'] as const;
 export type ViewId = (typeof viewIds)[number];
 
 export interface Route {

@@ -3,8 +3,11 @@ import { LumenError, resourceKinds, type LumenErrorPayload } from '../../shared/
 import type { PageClient } from '../client/index.js';
 import { formatRoute, parseRoute, sameRoute, type Route } from '../router/routes.js';
 import type { LumenStore } from './index.js';
+import { createAgentsActions, type AgentsActions } from './agents/actions.js';
+import { createInstallActions, type InstallActions } from './install/actions.js';
+import { createStatusActions, type StatusActions } from './status/actions.js';
 
-export interface Actions {
+export interface Actions extends AgentsActions, InstallActions, StatusActions {
   start(): Promise<void>;
   reloadKubeconfig(): Promise<void>;
   connect(context: string): Promise<void>;
@@ -45,6 +48,9 @@ export function createActions(page: PageClient, store: LumenStore): Actions {
   }
 
   const actions: Actions = {
+    ...createAgentsActions(client, store),
+    ...createInstallActions(client, store),
+    ...createStatusActions(client, store),
     async start() {
       offs.push(
         client.on('kubeconfig:changed', (state) => s().setKubeconfig(state)),

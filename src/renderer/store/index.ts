@@ -6,6 +6,11 @@ import { createKubeconfigSlice } from './kubeconfig/slice.js';
 import { createResourcesSlice } from './resources/slice.js';
 import type { LumenState } from './types.js';
 import { createUiSlice } from './ui/slice.js';
+import { createInstallSlice } from './install/slice.js';
+import { createStatusSlice } from './status/slice.js';
+import { createServicesSlice } from './services/slice.js';
+import { createIdentitiesSlice } from './identities/slice.js';
+import { createAgentsSlice } from './agents/slice.js';
 
 export type { LumenState } from './types.js';
 
@@ -16,6 +21,11 @@ export function createLumenStore() {
     ...createConnectionSlice(...a),
     ...createUiSlice(...a),
     ...createResourcesSlice(...a),
+    ...createServicesSlice(...a),
+    ...createIdentitiesSlice(...a),
+    ...createAgentsSlice(...a),
+    ...createInstallSlice(...a),
+    ...createStatusSlice(...a),
   }));
 }
 

@@ -5,7 +5,12 @@ import type { HostSlice } from './host/slice.js';
 import type { KubeconfigSlice } from './kubeconfig/slice.js';
 import type { ResourcesSlice } from './resources/slice.js';
 import type { UiSlice } from './ui/slice.js';
+import type { InstallSlice } from './install/slice.js';
+import type { StatusSlice } from './status/slice.js';
+import type { ServicesSlice } from './services/slice.js';
+import type { IdentitiesSlice } from './identities/slice.js';
+import type { AgentsSlice } from './agents/slice.js';
 
-export type LumenState = HostSlice & KubeconfigSlice & ConnectionSlice & UiSlice & ResourcesSlice;
+export type LumenState = HostSlice & KubeconfigSlice & ConnectionSlice & UiSlice & ResourcesSlice & ServicesSlice & IdentitiesSlice & AgentsSlice & InstallSlice & StatusSlice;
 
 export type SliceCreator<S> = StateCreator<LumenState, [], [], S>;

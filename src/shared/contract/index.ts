@@ -7,3 +7,6 @@ export * from './client.js';
 export * from './kubeconfig.js';
 export * from './cluster.js';
 export * from './watch.js';
+export * from './agents.js';
+export * from './install.js';
+export * from './status.js';

@@ -10,6 +10,18 @@ export const requestChannels = [
   'watch:subscribe',
   'watch:unsubscribe',
   'watch:status',
+  'services:realized',
+  'install:start',
+  'install:state',
+  'install:options',
+  'install:plan',
+  'install:apply',
+  'install:rollback',
+  'install:check',
+  'install:cancel',
+  'install:uninstall',
+  'install:save',
+  'status:get',
 ] as const;
 
 export const eventChannels = [
@@ -17,6 +29,7 @@ export const eventChannels = [
   'cluster:state',
   'watch:delta',
   'watch:status',
+  'install:state',
 ] as const;
 
 export type RequestChannel = (typeof requestChannels)[number];

@@ -4,6 +4,9 @@ import { ConnectionInfo, ConnectionState } from './cluster.js';
 import { KubeconfigState } from './kubeconfig.js';
 import type { EventChannel, RequestChannel } from './names.js';
 import { WatchDelta, WatchKindStatus, WatchSubscribeRequest, WatchSubscription } from './watch.js';
+import { RealizedServiceRequest, RealizedServiceResponse } from './agents.js';
+import { InstallApplyRequest, InstallOptionsRequest, InstallSessionState, InstallStartRequest, Plan, SaveRequest, SaveResult } from './install.js';
+import { ClusterStatus } from './status.js';
 
 const Empty = z.strictObject({});
 
@@ -34,6 +37,21 @@ export const channels = {
   'watch:subscribe': { request: WatchSubscribeRequest, response: WatchSubscription },
   'watch:unsubscribe': { request: WatchSubscription, response: Empty },
   'watch:status': { request: Empty, response: z.array(WatchKindStatus) },
+  /** What each node's agent holds for one Service (desired next to realized), per node. */
+  'services:realized': { request: RealizedServiceRequest, response: RealizedServiceResponse },
+  /** Install wizard (src/main/install): each call answers at once; progress follows as `install:state` events. */
+  'install:start': { request: InstallStartRequest, response: InstallSessionState },
+  'install:state': { request: Empty, response: InstallSessionState.nullable() },
+  'install:options': { request: InstallOptionsRequest, response: InstallSessionState },
+  'install:plan': { request: Empty, response: Plan.nullable() },
+  'install:apply': { request: InstallApplyRequest, response: InstallSessionState },
+  'install:rollback': { request: Empty, response: InstallSessionState },
+  'install:check': { request: Empty, response: InstallSessionState },
+  'install:cancel': { request: Empty, response: InstallSessionState },
+  'install:uninstall': { request: InstallStartRequest, response: InstallSessionState },
+  /** Desktop only: a save dialog in main writes the file (browser mode downloads instead). */
+  'install:save': { request: SaveRequest, response: SaveResult },
+  'status:get': { request: Empty, response: ClusterStatus },
 } as const satisfies Record<RequestChannel, ChannelSchema>;
 
 export const events = {
@@ -41,6 +59,7 @@ export const events = {
   'cluster:state': ConnectionState,
   'watch:delta': WatchDelta,
   'watch:status': WatchKindStatus,
+  'install:state': InstallSessionState,
 } as const satisfies Record<EventChannel, z.ZodType>;
 
 export type Channels = typeof channels;

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { LumenErrorPayload } from './errors.js';
 
-export const resourceKinds = ['nodes', 'namespaces', 'pods', 'services', 'endpointslices', 'networkpolicies'] as const;
+/** Lumen's CRDs (identities, lumenendpoints) are cached too; until an install creates them their lists fail (404) and retry. */
+export const resourceKinds = ['nodes', 'namespaces', 'pods', 'services', 'endpointslices', 'networkpolicies', 'identities', 'lumenendpoints'] as const;
 export const ResourceKind = z.enum(resourceKinds);
 export type ResourceKind = z.infer<typeof ResourceKind>;
 

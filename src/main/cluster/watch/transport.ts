@@ -11,6 +11,8 @@ export const kindPaths: Record<ResourceKind, string> = {
   services: '/api/v1/services',
   endpointslices: '/apis/discovery.k8s.io/v1/endpointslices',
   networkpolicies: '/apis/networking.k8s.io/v1/networkpolicies',
+  identities: '/apis/lumen.dev/v1/identities',
+  lumenendpoints: '/apis/lumen.dev/v1/lumenendpoints',
 };
 
 interface ListAnswer {

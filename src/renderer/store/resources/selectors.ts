@@ -17,6 +17,8 @@ export const kindLabels: Record<ResourceKind, string> = {
   services: 'Services',
   endpointslices: 'EndpointSlices',
   networkpolicies: 'NetworkPolicies',
+  identities: 'Identities',
+  lumenendpoints: 'LumenEndpoints',
 };
 
 const countsMemo = new WeakMap<object, WeakMap<object, ResourceCount[]>>();
