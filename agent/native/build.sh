@@ -18,5 +18,7 @@ gyp=(npx --no-install node-gyp --nodedir="$nodedir" --jobs=2 --loglevel=warn)
 if [ ! -f build/Makefile ] || [ binding.gyp -nt build/Makefile ]; then
   "${gyp[@]}" configure
 fi
-"${gyp[@]}" build
+# A build dir configured by another checkout or node-gyp install points at files that are
+# gone: configure again once before giving up.
+"${gyp[@]}" build || { echo "lumen-native: reconfiguring the build dir" >&2; "${gyp[@]}" configure && "${gyp[@]}" build; }
 echo "lumen-native: built $(pwd)/build/Release/lumen_bpf.node"
