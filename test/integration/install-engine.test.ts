@@ -1,4 +1,4 @@
-// The install engine against a real lab (one lab for the file): preflight with an RBAC-limited user, with a fake
+// The install engine against a real lab (a dedicated lab for the file): preflight with an RBAC-limited user, with a fake
 // existing CNI and kube-proxy present; a rollout that cannot succeed reports the reason per node (not a timeout) and
 // rolls back; the headless CLI installs (rollout + connectivity check), re-plans with no change, shows an upgrade
 // diff, reports status, and uninstalls leaving no Lumen object and no BPF pin.
@@ -20,7 +20,8 @@ import { attachLab, type KubeClient, type LabHandle } from '../lab/index.js';
 import { skipReason, useLab } from '../lab/use-lab.js';
 
 const repo = join(import.meta.dirname, '../..');
-const labRef: { lab?: LabHandle } = process.env.LUMEN_LAB_ATTACH !== undefined ? { lab: attachLab(Number(process.env.LUMEN_LAB_ATTACH)) } : useLab();
+// A lab of its own: these tests install from scratch, and other files leave the shared lab with an agent installed.
+const labRef: { lab?: LabHandle } = process.env.LUMEN_LAB_ATTACH !== undefined ? { lab: attachLab(Number(process.env.LUMEN_LAB_ATTACH)) } : useLab({ dedicated: true });
 const ARTIFACTS: [string, string][] = [
   ['dist/agent/lumen-agent.mjs', 'npm run build:agent'], ['agent/cni/lumen-cni', 'npm run build:cni'],
   ['agent/native/build/Release/lumen_bpf.node', 'npm run build:native'], ['bpf/.output/lxc.bpf.o', 'npm run build:bpf'],
