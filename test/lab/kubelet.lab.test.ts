@@ -2,9 +2,7 @@
 // restarts with back-off, terminal phases, init containers, probes, and termination
 // with SIGTERM, grace period and SIGKILL.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './lib/layout';
 import { run, waitFor } from './lib/proc';
 import type { KubeClient } from './lib/kube';
 import type { Container, Pod } from './kubelet/types';
@@ -41,12 +39,6 @@ describe.skipIf(!!skipReason)(`lab kubelet: pod lifecycle${skipReason ? ` (skipp
     const later = await waitForPod(c, NS, 'unmapped', 'ImagePullBackOff', (p) => status(p)?.state.waiting?.reason === 'ImagePullBackOff', 10_000);
     expect(status(later)?.state.waiting?.message).toContain('Back-off pulling image "docker.io/library/nginx:1.27"');
     expect((await waitForEvent(c, NS, 'unmapped', 'Failed')).message).toContain('nginx:1.27');
-  });
-
-  it.skipIf(existsSync(join(REPO_ROOT, 'dist/agent/lumen-agent.mjs')))('fails the lumen-agent image with a message to build the agent while dist/agent/lumen-agent.mjs is missing', async () => {
-    await createPod('agent', 'node-1', [{ name: 'agent', image: 'ghcr.io/lumen/lumen-agent:dev' }], { hostNetwork: true });
-    const p = await waitForPod(c, NS, 'agent', 'CreateContainerError', (x) => status(x)?.state.waiting?.reason === 'CreateContainerError');
-    expect(status(p)?.state.waiting?.message).toContain('npm run build:agent');
   });
 
   it('restarts a crashing container with back-off: restartCount, lastState, CrashLoopBackOff, previous logs', async () => {
