@@ -1,23 +1,13 @@
 // The agent's watched kinds: API paths, the list+watch transport over KubeClient for the
 // shared WatchCache (src/shared/watch), and a set of caches started together.
 import { WatchCache, type KubeObject, type ListResult, type WatchTransport } from '../../../src/shared/watch/index.js';
+import { collectionPaths, type CollectionKind } from '../../../src/shared/k8s/paths.js';
 import type { KubeClient } from './client.js';
 import { log } from '../log.js';
 
-export const LUMEN_GROUP = 'lumen.dev';
-export const LUMEN_VERSION = 'v1';
-
-export const kindPaths = {
-  nodes: '/api/v1/nodes',
-  namespaces: '/api/v1/namespaces',
-  pods: '/api/v1/pods',
-  services: '/api/v1/services',
-  endpointslices: '/apis/discovery.k8s.io/v1/endpointslices',
-  networkpolicies: '/apis/networking.k8s.io/v1/networkpolicies',
-  identities: `/apis/${LUMEN_GROUP}/${LUMEN_VERSION}/identities`,
-  lumenendpoints: `/apis/${LUMEN_GROUP}/${LUMEN_VERSION}/lumenendpoints`,
-} as const;
-export type WatchedKind = keyof typeof kindPaths;
+export { LUMEN_API_GROUP as LUMEN_GROUP, LUMEN_API_VERSION as LUMEN_VERSION } from '../../../src/shared/k8s/paths.js';
+export const kindPaths = collectionPaths;
+export type WatchedKind = CollectionKind;
 
 /** Lists page by page (limit 500, following `continue`), watches from the list's version. */
 export function kubeTransport(client: KubeClient, fieldSelectors: Partial<Record<WatchedKind, string>> = {}): WatchTransport<WatchedKind, KubeObject> {

@@ -7,3 +7,4 @@ export * from './ip.js';
 export * from './identity.js';
 export * from './security-labels.js';
 export * from './pod.js';
+export * from './paths.js';

@@ -1,19 +1,11 @@
 // The console's WatchTransport: paged lists and watch streams over KubeHttp for the cached kinds.
 import type { ResourceKind, WireObject } from '../../../shared/contract/index.js';
 import type { ListResult, WatchEvent, WatchTransport } from '../../../shared/watch/index.js';
+import { collectionPaths } from '../../../shared/k8s/paths.js';
 import type { KubeHttp } from '../http.js';
 
 /** Collection paths across all namespaces. */
-export const kindPaths: Record<ResourceKind, string> = {
-  nodes: '/api/v1/nodes',
-  namespaces: '/api/v1/namespaces',
-  pods: '/api/v1/pods',
-  services: '/api/v1/services',
-  endpointslices: '/apis/discovery.k8s.io/v1/endpointslices',
-  networkpolicies: '/apis/networking.k8s.io/v1/networkpolicies',
-  identities: '/apis/lumen.dev/v1/identities',
-  lumenendpoints: '/apis/lumen.dev/v1/lumenendpoints',
-};
+export const kindPaths: Record<ResourceKind, string> = collectionPaths;
 
 interface ListAnswer {
   metadata?: { resourceVersion?: string; continue?: string };
