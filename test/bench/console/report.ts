@@ -1,6 +1,7 @@
 // Writes the console benchmark's results: test/bench/results/console.json and the console section of docs/BENCHMARKS.md (between its own markers, other sections untouched).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeDocSection } from '../doc-section.js';
 
 export interface FrameStats {
   frames: number;
@@ -37,8 +38,6 @@ export interface ConsoleBenchResult {
 export const FRAME_GOAL_MS = 50;
 export const GRAPH_GOAL_MS = 200;
 
-const BEGIN = '<!-- console:begin -->';
-const END = '<!-- console:end -->';
 
 const f = (n: number, digits = 1): string => n.toFixed(digits);
 const yes = (ok: boolean): string => (ok ? 'yes' : '**no**');
@@ -78,7 +77,6 @@ export function markdown(r: ConsoleBenchResult): string {
     return { p, stats, med: median(longest), worst: Math.max(...longest), own: ownWork(stats), p95: median(stats.map((s) => s.p95FrameMs)) };
   });
   return [
-    BEGIN,
     '## Console: Services view at scale (`npx tsx test/bench/console/run.ts`)',
     '',
     `Measured ${r.date.slice(0, 10)} in ${r.machine.chromium} (headless, software rendering, ${r.scale.viewport}) on ${r.machine.cpu} ` +
@@ -108,7 +106,6 @@ export function markdown(r: ConsoleBenchResult): string {
       'kept in the store and recomputed only for the services a delta touches, in 8 ms steps (diffing a 5,000-object reset and building its rows never blocks a frame); ' +
       'sorted orders are cached per column and patched per delta, so typing a filter walks one array; the graph is one cytoscape instance per opened service with a preset ' +
       'layout, updated element by element on EndpointSlice changes.',
-    END,
   ].join('\n');
 }
 
@@ -116,12 +113,5 @@ export function report(repo: string, result: ConsoleBenchResult): void {
   const dir = path.join(repo, 'test/bench/results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'console.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const docPath = path.join(repo, 'docs/BENCHMARKS.md');
-  const section = markdown(result);
-  const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
-  const start = doc.indexOf(BEGIN);
-  const end = doc.indexOf(END);
-  // Other engineers' sections live in the same file: replace only ours, or append it.
-  const next = start >= 0 && end > start ? `${doc.slice(0, start)}${section}${doc.slice(end + END.length)}` : `${doc.trimEnd()}\n\n${section}\n`;
-  writeFileSync(docPath, next);
+  writeDocSection(repo, 'console', markdown(result));
 }
