@@ -203,6 +203,25 @@ export async function lumenCli(lab: { exec(node: string, argv: string[], opts?: 
   return r.stdout;
 }
 
+/**
+ * Waits until every node's agent has the Service `namespace/name` in its maps with exactly
+ * `active` active backends. Pods being Ready is not enough before sending traffic: the
+ * EndpointSlice and the agent's programming follow asynchronously, and until then the
+ * datapath answers a connect() to the ClusterIP as a service without backends (EPERM).
+ */
+export function waitServiceRealized(lab: { nodes: { name: string }[]; exec(node: string, argv: string[], opts?: { timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }> },
+  repo: string, namespace: string, name: string, active: number, timeoutMs = 30_000): Promise<true> {
+  type Entry = { desired: { service: { namespace: string; name: string } } | null; realized: { backends: { state: string }[] } | null };
+  return waitFor(`service ${namespace}/${name} realized with ${active} active backends on every node`, async () => {
+    const all = await Promise.all(lab.nodes.map((n) => lumenCli(lab, repo, n.name, ['service', 'list', '-o', 'json'])));
+    return all.every((out) => {
+      const v = JSON.parse(out) as Entry[] | { items: Entry[] };
+      const entries = (Array.isArray(v) ? v : v.items).filter((e) => e.desired?.service.namespace === namespace && e.desired.service.name === name);
+      return entries.length > 0 && entries.every((e) => e.realized?.backends.filter((b) => b.state === 'active').length === active);
+    }) ? true : undefined;
+  }, timeoutMs, 100);
+}
+
 /** Waits until the DaemonSet's rollout is complete: every pod updated, available and Ready. */
 export function waitRollout(client: KubeClient, namespace: string, name: string, timeoutMs = 180_000): Promise<true> {
   return waitFor(`DaemonSet ${namespace}/${name} rolled out`, async () => {

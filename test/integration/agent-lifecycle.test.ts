@@ -8,7 +8,7 @@ import type { KubeClient } from '../../agent/src/k8s/client.js';
 import {
   AGENT_SELECTOR, applyAll, clientPod, echoDeployment, installAgent, labClient, listPods, lumenCli, missingAgentArtifacts,
   namespace, objectPath, remove, service, waitFor, waitReadyPods, type K8sObject,
-  agentLab, labSkipReason,
+  agentLab, labSkipReason, waitServiceRealized,
 } from './agent-helpers.js';
 
 const repo = join(import.meta.dirname, '../..');
@@ -54,6 +54,8 @@ describe.skipIf(!!labSkipReason)(`lumen-agent lifecycle in the lab${labSkipReaso
     await waitReadyPods(kube, NS, 'app=drain', 2);
     await waitReadyPods(kube, NS, 'app=echo', 2);
     await waitReadyPods(kube, NS, 'app=client', 1);
+    await waitServiceRealized(lab, repo, NS, 'drain', 2);
+    await waitServiceRealized(lab, repo, NS, 'echo', 2);
   });
 
   afterAll(async () => {
