@@ -6,7 +6,8 @@ import { defineStruct, encodeMany, ipv4ToNumber, numberToIpv4 } from './codec';
 describe('defineStruct', () => {
   it('lays out fields like C and refuses implicit padding', () => {
     expect(abi.ctKey.size).toBe(16);
-    expect(abi.ctEntry.size).toBe(80);
+    expect(abi.ctEntry.size).toBe(96);
+    expect(abi.svcVal.size).toBe(64);
     expect(abi.flowEvent.size).toBe(72);
     expect(abi.flowEvent.fields.find((f) => f.name === 'flags')).toMatchObject({ offset: 68, size: 2 });
     expect(() => defineStruct('bad', [['a', 'u8'], ['b', 'u32']] as const)).toThrow(/field b at offset 1 is not 4-aligned/);
@@ -32,7 +33,7 @@ describe('defineStruct', () => {
   it('names the struct and field of a bad value', () => {
     expect(() => abi.svcKey.encode({ addr: '10.0.0.1', port: 65536, proto: 6, scope: 0, slot: 0 })).toThrow('lumen_svc_key.port: expected an integer 0..65535 (be16), got 65536');
     expect(() => abi.svcKey.encode({ addr: 'ten', port: 1, proto: 6, scope: 0, slot: 0 })).toThrow(/lumen_svc_key\.addr: "ten" is not an IPv4 address/);
-    expect(() => abi.svcVal.encode({ backend_id: 1.5, count: 0, active: 0, rev_nat_id: 0, flags: 0, affinity_timeout: 0 })).toThrow(/backend_id/);
+    expect(() => abi.svcVal.encode({ ...abi.svcVal.zero(), backend_id: 1.5 })).toThrow(/backend_id/);
     expect(() => abi.ctKey.decode(Buffer.alloc(8))).toThrow(/need 16 bytes/);
   });
 

@@ -53,6 +53,8 @@ export interface DatapathMaps {
   policy: BpfMap<abi.PolicyKey, abi.PolicyVal>;
   affinity: BpfMap<abi.AffinityKey, abi.AffinityVal>;
   sock: BpfMap<abi.SockKey, abi.SockVal>;
+  /** array slot (cookie % size) per socket the socket LB connected */
+  sockPeer: BpfMap<number, abi.SockPeer>;
   drops: BpfMap<number, abi.DropCount>;
   counters: BpfMap<number, number>;
   revision: BpfMap<number, number>;
@@ -91,6 +93,7 @@ export class Datapath {
       policy: m('lumen_policy', L.lumen_policy.key, L.lumen_policy.value),
       affinity: m('lumen_affinity', L.lumen_affinity.key, L.lumen_affinity.value),
       sock: m('lumen_sock', L.lumen_sock.key, L.lumen_sock.value),
+      sockPeer: m('lumen_sock_peer', L.lumen_sock_peer.key, L.lumen_sock_peer.value),
       drops: m('lumen_drops', L.lumen_drops.key, L.lumen_drops.value),
       counters: m('lumen_counters', L.lumen_counters.key, L.lumen_counters.value),
       revision: m('lumen_revision', L.lumen_revision.key, L.lumen_revision.value),

@@ -20,8 +20,15 @@ describe('serviceEntries', () => {
     expect(e.slots.map(([k, v]) => `${k.slot}:${v.backend_id}`)).toEqual(['1:2', '2:3', '3:1']);
     expect(e.frontend).toEqual([
       { addr: '10.96.0.10', port: 53, proto: 17, scope: 0, slot: 0 },
-      { backend_id: 0, count: 3, active: 2, rev_nat_id: 4, flags: 0, affinity_timeout: 0 },
+      {
+        ...svcVal.zero(), count: 3, active: 2, rev_nat_id: 4,
+        // Copies of slots 1..3 (the datapath picks among those without a slot lookup).
+        inline_id0: 2, inline_addr0: '10.200.1.6', inline_port0: 5353,
+        inline_id1: 3, inline_addr1: '10.200.2.7', inline_port1: 5353,
+        inline_id2: 1, inline_addr2: '10.200.1.5', inline_port2: 5353,
+      },
     ]);
+    expect(e.slots[0]![1]).toMatchObject({ backend_id: 2, backend_addr: '10.200.1.6', backend_port: 5353 });
     expect(e.backends.find(([id]) => id === 1)![1]).toEqual({ addr: '10.200.1.5', port: 5353, state: 1 });
     expect(e.revNat).toEqual([4, { addr: '10.96.0.10', port: 53 }]);
   });
@@ -56,5 +63,14 @@ describe('encodeServiceBatch', () => {
     expect(b.backendKeys).toEqual(encodeMany(u32Key, [...backends.keys()]));
     expect(b.backendVals).toEqual(encodeMany(backendVal, [...backends.values()]));
     expect(b.entries).toBe(3 + 6 + 3 * 2);
+  });
+
+  it('copies only the first LUMEN_SVC_INLINE slots into the frontend', () => {
+    const many = spec({ backends: Array.from({ length: 6 }, (_, i) => ({ id: 10 + i, address: `10.200.3.${i + 1}`, port: 80 })) });
+    const b = encodeServiceBatch([many]);
+    const fe = svcVal.decode(b.frontVals);
+    expect([fe.inline_id0, fe.inline_id1, fe.inline_id2, fe.inline_id3]).toEqual([10, 11, 12, 13]);
+    expect(fe.inline_addr3).toBe('10.200.3.4');
+    expect(b.frontVals).toEqual(encodeMany(svcVal, [serviceEntries(many).frontend[1]]));
   });
 });

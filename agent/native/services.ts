@@ -1,7 +1,7 @@
 // Services in the datapath: a service spec (frontend + backends) becomes backends, slot
 // and rev-NAT entries; writes are ordered so a packet never sees a frontend whose slots
 // are not there yet; the realized table can be read back for `lumen bpf lb list`.
-import { BackendState, SvcFlag, backendVal, revNatVal, svcKey, svcVal, u16Key, u32Key, type BackendVal, type RevNatVal, type SvcKey, type SvcVal } from './abi';
+import { BackendState, SVC_INLINE, SvcFlag, backendVal, revNatVal, svcKey, svcVal, u16Key, u32Key, type BackendVal, type RevNatVal, type SvcKey, type SvcVal } from './abi';
 import type { BpfMap } from './bpf';
 import { ipv4ToNumber, isIpv4 } from './codec';
 
@@ -86,6 +86,17 @@ export interface ServiceEntries {
   revNat: [number, RevNatVal];
 }
 
+/** The frontend's copies of its first slots (LUMEN_SVC_INLINE in lumen_abi.h). */
+function inlineCopies(ordered: readonly ServiceBackend[]): Partial<SvcVal> {
+  const out: Record<string, number | string> = {};
+  for (let i = 0; i < SVC_INLINE && i < ordered.length; i++) {
+    out[`inline_id${i}`] = ordered[i]!.id;
+    out[`inline_addr${i}`] = ordered[i]!.address;
+    out[`inline_port${i}`] = ordered[i]!.port;
+  }
+  return out as Partial<SvcVal>;
+}
+
 /** The map entries of one service (pure). */
 export function serviceEntries(s: ServiceSpec): ServiceEntries {
   validateService(s);
@@ -99,8 +110,8 @@ export function serviceEntries(s: ServiceSpec): ServiceEntries {
   if (s.affinityTimeoutSec) flags |= SvcFlag.Affinity;
   return {
     backends: ordered.map((b) => [b.id, { addr: b.address, port: b.port, state: b.state === 'terminating' ? BackendState.Terminating : BackendState.Active }]),
-    slots: ordered.map((b, i) => [frontendKey(s, i + 1), { backend_id: b.id, count: 0, active: 0, rev_nat_id: 0, flags: 0, affinity_timeout: 0 }]),
-    frontend: [frontendKey(s, 0), { backend_id: 0, count: ordered.length, active, rev_nat_id: s.revNatId, flags, affinity_timeout: s.affinityTimeoutSec ?? 0 }],
+    slots: ordered.map((b, i) => [frontendKey(s, i + 1), { ...svcVal.zero(), backend_id: b.id, backend_addr: b.address, backend_port: b.port }]),
+    frontend: [frontendKey(s, 0), { ...svcVal.zero(), count: ordered.length, active, rev_nat_id: s.revNatId, flags, affinity_timeout: s.affinityTimeoutSec ?? 0, ...inlineCopies(ordered) }],
     revNat: [s.revNatId, { addr: s.address, port: s.port }],
   };
 }
@@ -127,7 +138,11 @@ export function encodeServiceBatch(specs: readonly ServiceSpec[]): ServiceBatch 
   }
   const off = (c: { fields: readonly { name: string; offset: number }[] }, f: string) => c.fields.find((x) => x.name === f)!.offset;
   const K = { addr: off(svcKey, 'addr'), port: off(svcKey, 'port'), proto: off(svcKey, 'proto'), slot: off(svcKey, 'slot') };
-  const V = { backend: off(svcVal, 'backend_id'), count: off(svcVal, 'count'), active: off(svcVal, 'active'), rev: off(svcVal, 'rev_nat_id'), flags: off(svcVal, 'flags'), aff: off(svcVal, 'affinity_timeout') };
+  const V = {
+    backend: off(svcVal, 'backend_id'), count: off(svcVal, 'count'), active: off(svcVal, 'active'), rev: off(svcVal, 'rev_nat_id'),
+    flags: off(svcVal, 'flags'), aff: off(svcVal, 'affinity_timeout'), baddr: off(svcVal, 'backend_addr'), bport: off(svcVal, 'backend_port'),
+    iid: off(svcVal, 'inline_id0'), iaddr: off(svcVal, 'inline_addr0'), iport: off(svcVal, 'inline_port0'),
+  };
   const B = { addr: off(backendVal, 'addr'), port: off(backendVal, 'port'), state: off(backendVal, 'state') };
   const R = { addr: off(revNatVal, 'addr'), port: off(revNatVal, 'port') };
   const slotKeys = Buffer.alloc(svcKey.size * slotCount);
@@ -161,17 +176,29 @@ export function encodeServiceBatch(specs: readonly ServiceSpec[]): ServiceBatch 
         slotKeys.writeUInt16BE(s.port, ko + K.port);
         slotKeys[ko + K.proto] = proto;
         slotKeys.writeUInt16LE(n, ko + K.slot);
-        slotVals.writeUInt32LE(be.id, slot * svcVal.size + V.backend);
+        const vo = slot * svcVal.size;
+        const beAddr = ipv4ToNumber(be.address);
+        slotVals.writeUInt32LE(be.id, vo + V.backend);
+        // The slot carries its backend's address: one lookup less per new connection.
+        slotVals.writeUInt32BE(beAddr, vo + V.baddr);
+        slotVals.writeUInt16BE(be.port, vo + V.bport);
+        if (n <= SVC_INLINE) {
+          // The frontend's copy of this slot (its value is written after the loop).
+          const fo = i * svcVal.size;
+          frontVals.writeUInt32LE(be.id, fo + V.iid + 4 * (n - 1));
+          frontVals.writeUInt32BE(beAddr, fo + V.iaddr + 4 * (n - 1));
+          frontVals.writeUInt16BE(be.port, fo + V.iport + 2 * (n - 1));
+        }
         slot++;
         if (!backends.has(be.id)) {
           backends.set(be.id, bAddr.length);
-          bAddr.push(ipv4ToNumber(be.address));
+          bAddr.push(beAddr);
           bPort.push(be.port);
           bState.push(terminating ? BackendState.Terminating : BackendState.Active);
         } else {
           // The last spec naming a backend decides its state, as with per-service upserts.
           const j = backends.get(be.id)!;
-          bAddr[j] = ipv4ToNumber(be.address);
+          bAddr[j] = beAddr;
           bPort[j] = be.port;
           bState[j] = terminating ? BackendState.Terminating : BackendState.Active;
         }

@@ -8,7 +8,7 @@
  *   - the revision counter lumen_revision[0] (bumped on policy/ipcache/endpoint writes)
  *   - structs: lumen_svc_key/val, lumen_backend, lumen_rev_nat, lumen_ct_key/entry,
  *     lumen_ipcache_key/val, lumen_endpoint, lumen_policy_key/val, lumen_affinity_key/val,
- *     lumen_sock_key/val, lumen_drop_count, lumen_flow_event, lumen_config
+ *     lumen_sock_key/val, lumen_sock_peer, lumen_drop_count, lumen_flow_event, lumen_config
  *
  * Layouts are checked against the TypeScript codecs by bpf/tests/layout.test.ts (from the
  * objects' BTF and from the host-compiled abi-dump); never edit one side alone.
@@ -96,10 +96,14 @@ enum lumen_counter {
 #define LUMEN_EP_F_ENFORCE_EGRESS  0x0002
 #define LUMEN_EP_F_AUDIT           0x0004 /* would-deny passes with verdict AUDIT */
 
-/* lumen_ct_key.scope: which view of a connection an entry is */
-#define LUMEN_CT_EGRESS   0 /* opened by a local endpoint (tuple as sent by it) */
-#define LUMEN_CT_INGRESS  1 /* opened towards a local endpoint (tuple as received) */
-#define LUMEN_CT_SERVICE  2 /* client -> frontend: the chosen backend of a connection */
+/* lumen_ct_key.scope: which view of a connection an entry is.
+ * Endpoint views (EP_LO/EP_HI) are keyed by the tuple in canonical order -- the lower
+ * (address, port) pair as saddr/sport -- so both directions of a connection find their
+ * view with one lookup; the scope says which side is the local endpoint. Whether that
+ * endpoint opened the connection is in the entry (LUMEN_CT_F_OUTBOUND). */
+#define LUMEN_CT_EP_LO    0 /* endpoint view: the local endpoint is saddr:sport */
+#define LUMEN_CT_EP_HI    1 /* endpoint view: the local endpoint is daddr:dport */
+#define LUMEN_CT_SERVICE  2 /* NodePort client -> frontend: the chosen backend (uplink) */
 #define LUMEN_CT_NAT_FWD  3 /* NodePort client -> remote backend: SNAT to apply */
 #define LUMEN_CT_NAT_REV  4 /* remote backend -> node:nat_port: the client to restore */
 
@@ -107,6 +111,12 @@ enum lumen_counter {
 #define LUMEN_CT_F_SEEN_REPLY 0x01
 #define LUMEN_CT_F_CLOSING    0x02 /* FIN or RST seen */
 #define LUMEN_CT_F_NODEPORT   0x04 /* rev_nat_id is a NodePort frontend */
+#define LUMEN_CT_F_OUTBOUND   0x08 /* endpoint view: the local endpoint opened the connection */
+#define LUMEN_CT_F_DNAT       0x10 /* tc LB view, keyed by the frontend tuple: original-direction
+				      packets go to nat_addr:nat_port (backend backend_id) */
+#define LUMEN_CT_F_REV_NAT    0x20 /* replies leave with svc_addr:svc_port as source */
+#define LUMEN_CT_F_INDEX      0x40 /* not a connection: the translated tuple of a DNAT view, so
+				      its replies find it; svc_addr:svc_port is the frontend */
 
 /* lumen_policy_val.verdict */
 #define LUMEN_POLICY_ALLOW 1
@@ -146,7 +156,18 @@ struct lumen_svc_val {
 	__u16 rev_nat_id;       /* slot 0 */
 	__u16 flags;            /* slot 0: LUMEN_SVC_F_* */
 	__u32 affinity_timeout; /* slot 0: seconds, with LUMEN_SVC_F_AFFINITY */
+	__be32 backend_addr;    /* slot > 0: the backend's address and port (a copy of its */
+	__be16 backend_port;    /* lumen_backends entry: one lookup less per new connection) */
+	__u16 pad;
+	/* slot 0: copies of slots 1..LUMEN_SVC_INLINE (as many as there are), so a new
+	 * connection that picks one of them needs no slot lookup. Indexed 0..3 from
+	 * inline_id0 / inline_addr0 / inline_port0 (kept as named fields for the layout test). */
+	__u32 inline_id0, inline_id1, inline_id2, inline_id3;
+	__be32 inline_addr0, inline_addr1, inline_addr2, inline_addr3;
+	__be16 inline_port0, inline_port1, inline_port2, inline_port3;
 };
+
+#define LUMEN_SVC_INLINE 4
 
 /* Value of lumen_backends (key: __u32 backend id). */
 struct lumen_backend {
@@ -173,6 +194,9 @@ struct lumen_ct_key {
 	__u16 pad;
 };
 
+/* A conntrack entry. The endpoint fields (ifindex .. ep_flags) and the decision fields
+ * (verdict, remote_identity, rule_id) are a cache valid while lumen_revision[0] equals
+ * policy_rev: established packets skip the endpoint, identity and policy lookups. */
 struct lumen_ct_entry {
 	__u64 last_seen_ns;
 	__u64 last_report_ns;
@@ -180,18 +204,23 @@ struct lumen_ct_entry {
 	__u64 tx_bytes;
 	__u64 rx_packets; /* reply direction */
 	__u64 rx_bytes;
-	__u32 backend_id; /* SERVICE scope */
-	__be32 nat_addr;  /* SERVICE: backend; NAT_FWD: node address; NAT_REV: client */
-	__be16 nat_port;  /* SERVICE: backend port; NAT_FWD: NAT port; NAT_REV: client port */
-	__u16 rev_nat_id; /* non-zero: replies are reverse-translated to this frontend */
+	__u32 backend_id; /* DNAT views and SERVICE: the chosen backend */
+	__be32 nat_addr;  /* DNAT/SERVICE: backend; NAT_FWD: node address; NAT_REV: client */
+	__be16 nat_port;  /* DNAT/SERVICE: backend port; NAT_FWD: NAT port; NAT_REV: client port */
+	__u16 rev_nat_id; /* non-zero: the connection was load balanced to this frontend */
 	__u8 tx_tcp_flags; /* TCP flags seen in each direction, for event aggregation */
 	__u8 rx_tcp_flags;
 	__u8 flags;        /* LUMEN_CT_F_* */
 	__u8 verdict;      /* cached policy verdict (LUMEN_VERDICT_*), valid at policy_rev */
-	__u32 policy_rev;  /* lumen_revision when remote_identity/verdict/rule_id were decided */
+	__u32 policy_rev;  /* lumen_revision when the cached fields were decided */
 	__u32 remote_identity;
 	__u32 rule_id;
-	__u32 pad;
+	__be32 svc_addr;   /* the frontend of a load-balanced connection (rev-NAT source) */
+	__be16 svc_port;
+	__u16 ep_flags;    /* cached LUMEN_EP_F_* of the local endpoint */
+	__u32 ifindex;     /* cached: the local endpoint's veth (anti-spoofing) */
+	__u32 endpoint_id; /* cached: the local endpoint */
+	__u32 local_identity;
 };
 
 struct lumen_ipcache_key {
@@ -256,6 +285,19 @@ struct lumen_sock_val {
 	__be16 port;
 	__u16 rev_nat_id;
 	__u32 backend_id;
+};
+
+/* Value of lumen_sock_peer (array slot cookie % size): what a socket the socket LB
+ * connected is connected to, and the frontend getpeername/recvmsg show instead. */
+struct lumen_sock_peer {
+	__u64 cookie; /* socket cookie owning the slot; 0 = free */
+	__be32 backend_addr;
+	__be16 backend_port;
+	__u8 proto;
+	__u8 pad;
+	__be32 addr; /* frontend */
+	__be16 port;
+	__u16 rev_nat_id;
 };
 
 /* Value of lumen_drops (per-CPU array indexed by enum lumen_drop_reason). */

@@ -50,7 +50,7 @@ static __always_inline void lumen_count_drop(__u32 reason, __u32 len)
 	}
 }
 
-static __always_inline void lumen_emit(const struct lumen_pkt *p, const struct lumen_trace *t)
+LUMEN_OUTLINE void lumen_emit(const struct lumen_pkt *p, const struct lumen_trace *t)
 {
 	if (!lumen_feature(LUMEN_FEAT_EVENTS))
 		return;
@@ -91,7 +91,7 @@ static __always_inline void lumen_emit(const struct lumen_pkt *p, const struct l
 }
 
 /* Counts and reports a drop; returns TC_ACT_SHOT for the caller to return. */
-static __always_inline int lumen_drop(const struct lumen_pkt *p, struct lumen_trace *t, __u8 reason)
+LUMEN_OUTLINE int lumen_drop(const struct lumen_pkt *p, struct lumen_trace *t, __u8 reason)
 {
 	lumen_count_drop(reason, p->len);
 	t->verdict = LUMEN_VERDICT_DROPPED;

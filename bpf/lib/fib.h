@@ -39,7 +39,7 @@ struct lumen_fib_params {
 
 _Static_assert(sizeof(struct lumen_fib_params) == 64, "struct bpf_fib_lookup is 64 bytes");
 
-static __always_inline int lumen_fib_redirect(struct __sk_buff *skb, struct lumen_pkt *p, struct lumen_trace *t)
+LUMEN_OUTLINE int lumen_fib_redirect(struct __sk_buff *skb, struct lumen_pkt *p, struct lumen_trace *t)
 {
 	struct lumen_fib_params fib = {
 		.family = AF_INET,

@@ -3,8 +3,7 @@
  * local-only for externalTrafficPolicy=Local, ClientIP affinity), and the per-connection
  * memory of the choice in lumen_ct (scope SERVICE) so a connection keeps its backend.
  *
- * Offers: lumen_lb_frontend(), lumen_lb_select(), lumen_lb_conn() (tc paths),
- *         lumen_rev_nat_lookup().
+ * Offers: lumen_lb_frontend(), struct lumen_lb_req, lumen_lb_select(), lumen_lb_conn() (uplink).
  */
 #ifndef LUMEN_LB_H
 #define LUMEN_LB_H
@@ -32,15 +31,11 @@ static __always_inline struct lumen_svc_val *lumen_lb_frontend(__be32 addr, __be
 	return bpf_map_lookup_elem(&lumen_services, &key);
 }
 
-static __always_inline struct lumen_backend *lumen_lb_slot(__be32 addr, __be16 port, __u8 proto,
-							   __u16 slot, __u32 *backend_id)
+/* Slots carry their backend's address, so choosing one is a single lookup. */
+static __always_inline struct lumen_svc_val *lumen_lb_slot(__be32 addr, __be16 port, __u8 proto, __u16 slot)
 {
 	struct lumen_svc_key key = { .addr = addr, .port = port, .proto = proto, .slot = slot };
-	struct lumen_svc_val *s = bpf_map_lookup_elem(&lumen_services, &key);
-	if (!s)
-		return 0;
-	*backend_id = s->backend_id;
-	return bpf_map_lookup_elem(&lumen_backends, &s->backend_id);
+	return bpf_map_lookup_elem(&lumen_services, &key);
 }
 
 static __always_inline int lumen_is_local(__be32 addr)
@@ -53,32 +48,50 @@ struct lumen_local_pick {
 	__be16 vport;
 	__u8 proto;
 	__u16 count;
+	__u16 active;
 	__u32 start;
 	__u32 seen_active;
 	__u32 seen_term;
-	__u32 pick_active;
-	__u32 pick_term;
+	struct lumen_lb_choice pick_active;
+	struct lumen_lb_choice pick_term;
 };
 
 static long lumen_lb_local_step(__u64 i, void *ctx)
 {
 	struct lumen_local_pick *lp = ctx;
-	__u32 id;
 
 	if (i >= lp->count)
 		return 1;
 	__u16 slot = (lp->start + i) % lp->count + 1;
-	struct lumen_backend *b = lumen_lb_slot(lp->vip, lp->vport, lp->proto, slot, &id);
-	if (!b || !lumen_is_local(b->addr))
+	struct lumen_svc_val *s = lumen_lb_slot(lp->vip, lp->vport, lp->proto, slot);
+	if (!s)
 		return 0;
-	if (b->state == LUMEN_BACKEND_ACTIVE) {
-		lp->seen_active++;
-		if (bpf_get_prandom_u32() % lp->seen_active == 0)
-			lp->pick_active = id;
+	__be32 addr = s->backend_addr;
+	__be16 port = s->backend_port;
+	if (!addr) {
+		/* A writer that left the copy out: the backend by id. */
+		struct lumen_backend *b = bpf_map_lookup_elem(&lumen_backends, &s->backend_id);
+		if (!b)
+			return 0;
+		addr = b->addr;
+		port = b->port;
+	}
+	if (!lumen_is_local(addr))
+		return 0;
+	/* Slots 1..active hold the active backends (see lumen_svc_val). */
+	struct lumen_lb_choice *pick;
+	__u32 seen;
+	if (slot <= lp->active) {
+		seen = ++lp->seen_active;
+		pick = &lp->pick_active;
 	} else {
-		lp->seen_term++;
-		if (bpf_get_prandom_u32() % lp->seen_term == 0)
-			lp->pick_term = id;
+		seen = ++lp->seen_term;
+		pick = &lp->pick_term;
+	}
+	if (bpf_get_prandom_u32() % seen == 0) {
+		pick->backend_id = s->backend_id;
+		pick->addr = addr;
+		pick->port = port;
 	}
 	return 0;
 }
@@ -90,38 +103,47 @@ static __always_inline int lumen_lb_pick_local(__be32 vip, __be16 vport, __u8 pr
 					       const struct lumen_svc_val *fe, struct lumen_lb_choice *out)
 {
 	struct lumen_local_pick lp = {
-		.vip = vip, .vport = vport, .proto = proto, .count = fe->count,
+		.vip = vip, .vport = vport, .proto = proto, .count = fe->count, .active = fe->active,
 		.start = bpf_get_prandom_u32(),
 	};
 
 	bpf_loop(LUMEN_LB_LOCAL_PROBES, lumen_lb_local_step, &lp, 0);
 	if (!lp.seen_active && !lp.seen_term)
 		return -1;
-	__u32 id = lp.seen_active ? lp.pick_active : lp.pick_term;
-	struct lumen_backend *b = bpf_map_lookup_elem(&lumen_backends, &id);
-	if (!b)
-		return -1;
-	out->backend_id = id;
-	out->addr = b->addr;
-	out->port = b->port;
+	const struct lumen_lb_choice *pick = lp.seen_active ? &lp.pick_active : &lp.pick_term;
+	out->backend_id = pick->backend_id;
+	out->addr = pick->addr;
+	out->port = pick->port;
 	return 0;
 }
 
-/* Chooses a backend for a new connection of `client` (address or netns cookie, see
- * LUMEN_AFF_*). Returns 0, or LUMEN_DROP_NO_SERVICE_BACKENDS. */
-static __always_inline int lumen_lb_select(__be32 vip, __be16 vport, __u8 proto,
-					   const struct lumen_svc_val *fe, __u64 client, __u8 client_kind,
-					   struct lumen_lb_choice *out, __u64 now)
+/* What a new connection asks the LB (one argument: a BPF call takes five). */
+struct lumen_lb_req {
+	__u64 client;     /* address or netns cookie, see LUMEN_AFF_* */
+	__u64 now;
+	__be32 vip;
+	__be16 vport;
+	__u8 proto;
+	__u8 client_kind; /* LUMEN_AFF_* */
+};
+
+/* Chooses a backend for a new connection. Returns 0, or LUMEN_DROP_NO_SERVICE_BACKENDS. */
+LUMEN_OUTLINE int lumen_lb_select(const struct lumen_lb_req *rq, const struct lumen_svc_val *fe,
+				  struct lumen_lb_choice *out)
 {
 	struct lumen_affinity_key akey = {};
 	struct lumen_backend *b;
+	__be32 vip = rq->vip;
+	__be16 vport = rq->vport;
+	__u8 proto = rq->proto;
+	__u64 now = rq->now;
 	__u32 id;
 
 	out->rev_nat_id = fe->rev_nat_id;
 	if (fe->flags & LUMEN_SVC_F_AFFINITY) {
-		akey.client = client;
+		akey.client = rq->client;
 		akey.rev_nat_id = fe->rev_nat_id;
-		akey.kind = client_kind;
+		akey.kind = rq->client_kind;
 		struct lumen_affinity_val *a = bpf_map_lookup_elem(&lumen_affinity, &akey);
 		if (a && now - a->last_used_ns <= (__u64)fe->affinity_timeout * NSEC_PER_SEC) {
 			id = a->backend_id;
@@ -145,13 +167,31 @@ static __always_inline int lumen_lb_select(__be32 vip, __be16 vport, __u8 proto,
 	} else {
 		/* The agent keeps active backends in slots 1..active; terminating ones after. */
 		__u16 n = fe->active ? fe->active : fe->count;
-		__u16 slot = bpf_get_prandom_u32() % n + 1;
-		b = lumen_lb_slot(vip, vport, proto, slot, &id);
-		if (!b)
-			return LUMEN_DROP_NO_SERVICE_BACKENDS;
-		out->backend_id = id;
-		out->addr = b->addr;
-		out->port = b->port;
+		__u32 k = bpf_get_prandom_u32() % n;
+		if (k < LUMEN_SVC_INLINE) {
+			/* One of the first slots: its copy is in the frontend already. */
+			const __u32 *ids = &fe->inline_id0;
+			const __be32 *addrs = &fe->inline_addr0;
+			const __be16 *ports = &fe->inline_port0;
+			out->backend_id = ids[k];
+			out->addr = addrs[k];
+			out->port = ports[k];
+		} else {
+			struct lumen_svc_val *s = lumen_lb_slot(vip, vport, proto, k + 1);
+			if (!s)
+				return LUMEN_DROP_NO_SERVICE_BACKENDS;
+			out->backend_id = s->backend_id;
+			out->addr = s->backend_addr;
+			out->port = s->backend_port;
+		}
+		if (!out->addr) {
+			/* A writer that left the copies out: the backend by id, as before them. */
+			b = bpf_map_lookup_elem(&lumen_backends, &out->backend_id);
+			if (!b)
+				return LUMEN_DROP_NO_SERVICE_BACKENDS;
+			out->addr = b->addr;
+			out->port = b->port;
+		}
 	}
 
 	if (fe->flags & LUMEN_SVC_F_AFFINITY) {
@@ -161,9 +201,10 @@ static __always_inline int lumen_lb_select(__be32 vip, __be16 vport, __u8 proto,
 	return 0;
 }
 
-/* tc paths: the backend of this client->frontend connection, remembered in lumen_ct
- * (scope SERVICE) so later packets and retransmits keep it even if the backend turns
- * terminating or leaves the service. *created says whether this packet opened it.
+/* NodePort on the uplink: the backend of this client->frontend connection, remembered in
+ * lumen_ct (scope SERVICE) so later packets and retransmits keep it even if the backend
+ * turns terminating or leaves the service. *created says whether this packet opened it.
+ * (Pod veths keep the choice in the endpoint's own view instead: flag DNAT.)
  * Returns 0 or a drop reason. */
 static __always_inline int lumen_lb_conn(const struct lumen_pkt *p, const struct lumen_svc_val *fe,
 					 struct lumen_lb_choice *out, int *created, __u64 now)
@@ -183,8 +224,9 @@ static __always_inline int lumen_lb_conn(const struct lumen_pkt *p, const struct
 		return 0;
 	}
 
-	__be32 saddr = p->saddr;
-	int r = lumen_lb_select(p->daddr, p->dport, p->proto, fe, saddr, LUMEN_AFF_CLIENT_ADDR, out, now);
+	struct lumen_lb_req rq = { .client = p->saddr, .now = now, .vip = p->daddr, .vport = p->dport,
+				   .proto = p->proto, .client_kind = LUMEN_AFF_CLIENT_ADDR };
+	int r = lumen_lb_select(&rq, fe, out);
 	if (r)
 		return r;
 	struct lumen_ct_entry ne = {
@@ -204,11 +246,6 @@ static __always_inline int lumen_lb_conn(const struct lumen_pkt *p, const struct
 		return LUMEN_DROP_CT_FULL;
 	*created = 1;
 	return 0;
-}
-
-static __always_inline struct lumen_rev_nat *lumen_rev_nat_lookup(__u16 id)
-{
-	return bpf_map_lookup_elem(&lumen_rev_nat, &id);
 }
 
 #endif

@@ -4,7 +4,7 @@
  * Sizes here are defaults; the loader sets the real ones before load.
  *
  * Offers: lumen_services, lumen_backends, lumen_rev_nat, lumen_ct, lumen_ipcache,
- *         lumen_endpoints, lumen_policy, lumen_affinity, lumen_sock, lumen_drops,
+ *         lumen_endpoints, lumen_policy, lumen_affinity, lumen_sock, lumen_sock_peer, lumen_drops,
  *         lumen_counters, lumen_events, lumen_revision.
  */
 #ifndef LUMEN_MAPS_H
@@ -39,12 +39,17 @@
 #ifndef LUMEN_SOCK_MAX
 #define LUMEN_SOCK_MAX 131072
 #endif
+/* Slots of lumen_sock_peer, a power of two: a connected socket keeps its slot until
+ * this many later sockets of hooked cgroups connected through the socket LB. */
+#ifndef LUMEN_SOCK_PEER_SLOTS
+#define LUMEN_SOCK_PEER_SLOTS 131072
+#endif
 #ifndef LUMEN_EVENTS_BYTES
 #define LUMEN_EVENTS_BYTES (4 * 1024 * 1024)
 #endif
 
-/* Frontends (slot 0) and their backend slots: one hash lookup per packet whatever the
- * number of services. */
+/* Frontends (slot 0) and their backend slots: one hash lookup per new connection
+ * whatever the number of services (the frontend carries copies of its first slots). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LUMEN_SERVICES_MAX);
@@ -53,7 +58,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lumen_services SEC(".maps");
 
-/* Backend id -> address, so slots stay small and a backend is written once. */
+/* Backend id -> address and state: what affinity and UDP stickiness re-check by id
+ * (slots carry a copy of the address, so choosing a backend is one lookup). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LUMEN_BACKENDS_MAX);
@@ -72,7 +78,8 @@ struct {
 } lumen_rev_nat SEC(".maps");
 
 /* Connection tracking: LRU so a full table evicts the coldest entry instead of
- * refusing new connections; expiry is checked on lookup. */
+ * refusing new connections; expiry is checked on lookup. Endpoint views are keyed
+ * direction-free (conntrack.h), so a packet costs one lookup whichever way it goes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LUMEN_CT_MAX);
@@ -119,8 +126,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lumen_affinity SEC(".maps");
 
-/* Socket LB memory per socket cookie: UDP backend stickiness and the reverse
- * translation recvmsg/getpeername need. */
+/* Socket LB memory of unconnected UDP per socket cookie: backend stickiness per frontend
+ * and the reverse translation recvmsg needs (one socket, many frontends). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LUMEN_SOCK_MAX);
@@ -128,6 +135,18 @@ struct {
 	__type(value, struct lumen_sock_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lumen_sock SEC(".maps");
+
+/* Socket LB memory of connected sockets, direct-mapped by socket cookie: connect()
+ * writes one array slot (cookies count up, so consecutive connects share cache lines)
+ * instead of inserting into a hash; getpeername/recvmsg check that the slot is still
+ * theirs. Unconnected UDP, which may talk to many frontends, uses lumen_sock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LUMEN_SOCK_PEER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct lumen_sock_peer);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lumen_sock_peer SEC(".maps");
 
 /* Drops by reason, per CPU so counting never contends. */
 struct {

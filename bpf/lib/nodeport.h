@@ -111,15 +111,17 @@ static __always_inline int lumen_nodeport_in(struct __sk_buff *skb, struct lumen
 
 	if (local) {
 		/* The pod's veth sees client -> backend as a connection towards it; give that
-		 * view the rev-NAT id now so its reply is translated back on the veth. */
-		lumen_ct_key_of(&key, client, c.addr, client_port, c.port, p->proto, LUMEN_CT_INGRESS);
+		 * view the frontend now so its reply is translated back on the veth. */
+		lumen_ct_view_key(&key, c.addr, c.port, client, client_port, p->proto);
 		struct lumen_ct_entry *e = bpf_map_lookup_elem(&lumen_ct, &key);
-		if (!e || lumen_ct_expired(e, p->proto, now) || lumen_ct_fresh_syn(e, p)) {
+		if (!e || (e->flags & LUMEN_CT_F_INDEX) || lumen_ct_expired(e, p->proto, now) || lumen_ct_fresh_syn(e, p)) {
 			struct lumen_ct_entry ne = {
 				.last_seen_ns = now,
 				.last_report_ns = now,
 				.rev_nat_id = c.rev_nat_id,
-				.flags = LUMEN_CT_F_NODEPORT,
+				.svc_addr = p->daddr,
+				.svc_port = p->dport,
+				.flags = LUMEN_CT_F_NODEPORT | LUMEN_CT_F_REV_NAT,
 			};
 			if (bpf_map_update_elem(&lumen_ct, &key, &ne, BPF_ANY))
 				return lumen_drop(p, t, LUMEN_DROP_CT_FULL);
@@ -138,6 +140,8 @@ static __always_inline int lumen_nodeport_in(struct __sk_buff *skb, struct lumen
 				.nat_addr = lumen_cfg.node_addr,
 				.nat_port = nat_port,
 				.rev_nat_id = c.rev_nat_id,
+				.svc_addr = p->daddr,
+				.svc_port = p->dport,
 				.flags = LUMEN_CT_F_NODEPORT | LUMEN_CT_F_SEEN_REPLY,
 			};
 			if (bpf_map_update_elem(&lumen_ct, &key, &ne, BPF_ANY))
@@ -187,12 +191,10 @@ static __always_inline int lumen_nodeport_out(struct __sk_buff *skb, struct lume
 		return TC_ACT_OK;
 	report = lumen_ct_account(e, p, 1, now, &t->packets, &t->bytes);
 	t->src_identity = lumen_identity_of(p->saddr);
-	struct lumen_rev_nat *rn = lumen_rev_nat_lookup(e->rev_nat_id);
-	if (!rn)
-		return TC_ACT_OK;
-	t->svc_addr = rn->addr;
-	t->svc_port = rn->port;
-	r = lumen_nat_src(skb, p, rn->addr, rn->port);
+	/* The frontend was stored with the translation: no rev-NAT lookup per reply. */
+	t->svc_addr = e->svc_addr;
+	t->svc_port = e->svc_port;
+	r = lumen_nat_src(skb, p, e->svc_addr, e->svc_port);
 	if (r)
 		return lumen_drop(p, t, r);
 	t->flags |= LUMEN_EV_F_REPLY | LUMEN_EV_F_NODEPORT | LUMEN_EV_F_TRANSLATED;

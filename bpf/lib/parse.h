@@ -61,17 +61,42 @@ static __always_inline void lumen_parse_icmp_inner(void *inner, void *end, struc
 	p->icmp_err = 1;
 }
 
+/* Header bytes the parser reads, as far as the linear part tells; the worst case when it
+ * does not even hold the IPv4 header. */
+static __always_inline __u32 lumen_parse_need(void *data, void *end)
+{
+	struct iphdr *iph = data + ETH_HLEN;
+
+	if ((void *)(iph + 1) > end)
+		return LUMEN_PARSE_PULL;
+	__u32 l3 = ETH_HLEN + iph->ihl * 4;
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+		return l3 + sizeof(struct tcphdr);
+	case IPPROTO_ICMP:
+		return l3 + sizeof(struct icmphdr) + 60 + 8; /* an error quotes an IPv4 header + ports */
+	default:
+		return l3 + 12; /* UDP, SCTP common header */
+	}
+}
+
 static __always_inline int lumen_parse(struct __sk_buff *skb, struct lumen_pkt *p)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 
-	/* Headers may sit in paged data (GRO, some drivers): make them linear once. */
-	if (data + LUMEN_PARSE_PULL > end && end - data < skb->len) {
-		__u32 want = skb->len < LUMEN_PARSE_PULL ? skb->len : LUMEN_PARSE_PULL;
-		bpf_skb_pull_data(skb, want);
-		data = (void *)(long)skb->data;
-		end = (void *)(long)skb->data_end;
+	/* Headers may sit in paged data (GRO, some drivers): make linear what we read and no
+	 * more. A locally sent TCP segment keeps its payload in page frags and is a clone (the
+	 * socket keeps it for retransmits): pulling payload bytes would copy its head on every
+	 * packet. */
+	__u32 linear = end - data;
+	if (linear < skb->len) {
+		__u32 need = lumen_parse_need(data, end);
+		if (linear < need) {
+			bpf_skb_pull_data(skb, skb->len < need ? skb->len : need);
+			data = (void *)(long)skb->data;
+			end = (void *)(long)skb->data_end;
+		}
 	}
 	p->len = skb->len;
 

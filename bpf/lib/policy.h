@@ -7,7 +7,8 @@
  * otherwise default deny with rule id 0. Within a class the port is matched by longest
  * prefix; the wrapper resolves overlaps in a class before writing (allow wins).
  *
- * Offers: lumen_policy_check() -> LUMEN_POLICY_ALLOW or LUMEN_POLICY_DENY, *rule_id set.
+ * Offers: struct lumen_policy_query, lumen_policy_check() -> LUMEN_POLICY_ALLOW or
+ *         LUMEN_POLICY_DENY, *rule_id set.
  */
 #ifndef LUMEN_POLICY_H
 #define LUMEN_POLICY_H
@@ -17,14 +18,24 @@
 
 #define LUMEN_POLICY_FULL_PREFIX 96
 
-static __always_inline int lumen_policy_check(__u32 endpoint_id, __u8 direction, __u32 identity,
-					      __u8 proto, __be16 port, __u32 *rule_id)
+/* The question lumen_policy_check() answers (one argument: a BPF call takes five). */
+struct lumen_policy_query {
+	__u32 endpoint_id;
+	__u32 identity;
+	__u8 direction;
+	__u8 proto;
+	__be16 port;
+};
+
+LUMEN_OUTLINE int lumen_policy_check(const struct lumen_policy_query *q, __u32 *rule_id)
 {
+	__u32 identity = q->identity;
+	__u8 proto = q->proto;
 	struct lumen_policy_key key = {
 		.prefixlen = LUMEN_POLICY_FULL_PREFIX,
-		.endpoint_id = endpoint_id,
-		.direction = direction,
-		.port = port,
+		.endpoint_id = q->endpoint_id,
+		.direction = q->direction,
+		.port = q->port,
 	};
 	struct lumen_policy_val *v;
 	__u32 deny_rule = 0;

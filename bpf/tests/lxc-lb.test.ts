@@ -1,7 +1,7 @@
 // Packet tables for service load balancing and conntrack on the pod veth programs
 // (from_container / to_container), through BPF_PROG_TEST_RUN.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CtScope } from '../../agent/native/abi';
+import { CtFlag, ctViewKey } from '../../agent/native/abi';
 import { DropReason, EventFlag } from '../../src/shared/flow/datapath';
 import { kernelSkipReason } from './lib/env';
 import { A, B1, B2, Fixture, VIP, VIP_AFF, VIP_EMPTY, VIP_TERM } from './lib/fixture';
@@ -42,19 +42,58 @@ describe.skipIf(!!skip)(`service LB + conntrack on pod veths${skip ? ` — skipp
     ]);
   });
 
-  it('keeps the chosen backend and the rev-NAT id in conntrack (SERVICE and EGRESS views)', () => {
+  it('keeps the chosen backend in the endpoint view (keyed by the frontend) and an index under the translated tuple', () => {
     const v = runSteps(f, [{
       prog: 'from_container', packet: tcp(A.ip, 40001, VIP, 80, TCP.SYN), verdict: 'pass', dst: BACKENDS,
       capture: (r, vv) => { vv.backend = endpointOf(r, 'dst'); },
     }]);
-    const svc = f.dp.maps.ct.get({ saddr: A.ip, daddr: VIP, sport: 40001, dport: 80, proto: 6, scope: CtScope.Service });
-    expect(svc).toBeDefined();
-    expect(`${svc!.nat_addr}:${svc!.nat_port}`).toBe(v.backend);
-    expect(svc!.backend_id).toBe(v.backend!.startsWith(B1.ip) ? 1 : 2);
-    expect(svc!.rev_nat_id).toBe(1);
     const [bip] = v.backend!.split(':');
-    const egress = f.dp.maps.ct.get({ saddr: A.ip, daddr: bip!, sport: 40001, dport: 8080, proto: 6, scope: CtScope.Egress });
-    expect(egress).toMatchObject({ rev_nat_id: 1, tx_packets: 1, tx_tcp_flags: TCP.SYN });
+    const view = f.dp.maps.ct.get(ctViewKey({ ip: A.ip, port: 40001 }, { ip: VIP, port: 80 }, 6));
+    expect(view).toBeDefined();
+    expect(`${view!.nat_addr}:${view!.nat_port}`).toBe(v.backend);
+    expect(view).toMatchObject({
+      backend_id: bip === B1.ip ? 1 : 2, rev_nat_id: 1, svc_addr: VIP, svc_port: 80, flags: CtFlag.Outbound | CtFlag.Dnat,
+      tx_packets: 1, tx_tcp_flags: TCP.SYN, endpoint_id: A.ep, local_identity: A.id, remote_identity: bip === B1.ip ? B1.id : B2.id,
+    });
+    const index = f.dp.maps.ct.get(ctViewKey({ ip: A.ip, port: 40001 }, { ip: bip!, port: 8080 }, 6));
+    expect(index).toMatchObject({ svc_addr: VIP, svc_port: 80, flags: CtFlag.Outbound | CtFlag.Index, tx_packets: 0 });
+  });
+
+  it('finds a view with one key from both directions and either end', () => {
+    const a = { ip: A.ip, port: 40100 };
+    const b = { ip: B1.ip, port: 8080 };
+    expect(ctViewKey(a, b, 6)).toEqual({ ...ctViewKey(b, a, 6), scope: ctViewKey(a, b, 6).scope });
+    expect(ctViewKey(a, b, 6).scope).not.toBe(ctViewKey(b, a, 6).scope);
+    runSteps(f, [
+      { prog: 'from_container', packet: tcp(A.ip, 40100, B1.ip, 8080, TCP.SYN), verdict: 'pass', event: { isNew: true } },
+      { prog: 'to_container', packet: tcp(B1.ip, 8080, A.ip, 40100, TCP.SYN | TCP.ACK), verdict: 'pass', event: { isReply: true } },
+    ]);
+    expect(f.dp.maps.ct.get(ctViewKey(a, b, 6))).toMatchObject({ tx_packets: 1, rx_packets: 1, flags: CtFlag.Outbound | CtFlag.SeenReply });
+  });
+
+  it('re-checks the cached endpoint when the revision moves: a removed endpoint can no longer send', () => {
+    runSteps(f, [
+      { prog: 'from_container', packet: tcp(A.ip, 40200, B1.ip, 8080, TCP.SYN), verdict: 'pass' },
+      { prog: 'from_container', packet: tcp(A.ip, 40200, B1.ip, 8080, TCP.ACK), verdict: 'pass' },
+    ]);
+    f.endpoints.remove(A.ip);
+    runSteps(f, [{
+      prog: 'from_container', packet: tcp(A.ip, 40200, B1.ip, 8080, TCP.ACK), verdict: 'drop', dropReason: DropReason.InvalidSource,
+      event: { verdict: 'dropped', dropReason: DropReason.InvalidSource },
+    }]);
+  });
+
+  it('ignores a reply index whose view is gone: the reply is not translated', () => {
+    const v = runSteps(f, [{
+      prog: 'from_container', packet: tcp(A.ip, 40300, VIP, 80, TCP.SYN), verdict: 'pass',
+      capture: (r, vv) => { vv.backend = endpointOf(r, 'dst'); },
+    }]);
+    const [bip] = v.backend!.split(':');
+    f.dp.maps.ct.delete(ctViewKey({ ip: A.ip, port: 40300 }, { ip: VIP, port: 80 }, 6));
+    runSteps(f, [{
+      prog: 'to_container', packet: tcp(bip!, 8080, A.ip, 40300, TCP.SYN | TCP.ACK), verdict: 'pass', src: `${bip}:8080`,
+      event: { isReply: false, isNew: true },
+    }]);
   });
 
   it('spreads new connections over the backends and keeps each on its own', () => {
@@ -67,6 +106,15 @@ describe.skipIf(!!skip)(`service LB + conntrack on pod veths${skip ? ` — skipp
     for (const [port, backend] of chosen) {
       expect(endpointOf(f.run('from_container', buildSyn(port, TCP.ACK)), 'dst')).toBe(backend);
     }
+  });
+
+  it('spreads over more backends than the frontend carries copies of (slot lookups beyond the first four)', () => {
+    const vip = '10.250.100.9';
+    const backends = Array.from({ length: 6 }, (_, i) => ({ id: 50 + i, address: `10.250.5.${i + 1}`, port: 8080 }));
+    f.services.upsert({ address: vip, port: 80, protocol: 'TCP', revNatId: 9, backends });
+    const seen = new Set<string>();
+    for (let port = 47000; port < 47120; port++) seen.add(endpointOf(f.run('from_container', buildSyn(port, TCP.SYN, vip)), 'dst'));
+    expect(seen).toEqual(new Set(backends.map((b) => `${b.address}:8080`)));
   });
 
   it('UDP: datagrams to a ClusterIP reach the backend and answers show the service address', () => {

@@ -115,6 +115,13 @@ describe.skipIf(!!skip)(`real traffic in namespaces${skip ? ` — skipped: ${ski
     expect(new Set(rs.map((r) => r.from))).toEqual(new Set([`${VIP}:53`]));
   });
 
+  it('connected UDP through the socket LB: getpeername and the answers show the service address', async () => {
+    const rs = await many(20, () => sockDriver.cmd('udp-connected', { host: VIP, port: 53 }));
+    expect(new Set(rs.map((r) => r.server))).toEqual(new Set(['b1', 'b2']));
+    expect(new Set(rs.map((r) => r.peer))).toEqual(new Set([`${VIP}:53`]));
+    expect(new Set(rs.map((r) => r.from))).toEqual(new Set([`${VIP}:53`]));
+  });
+
   it('TCP and UDP to a ClusterIP from outside the socket-LB cgroup are load balanced by tc', async () => {
     const before = dp.counters().tcTranslated;
     const tcpR = await many(30, () => tcDriver.tcp(VIP, 80));

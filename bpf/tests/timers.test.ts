@@ -2,7 +2,7 @@
 // for long-lived connections and conntrack expiry.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CtScope } from '../../agent/native/abi';
+import { ctViewKey } from '../../agent/native/abi';
 import { EventFlag } from '../../src/shared/flow/datapath';
 import { kernelSkipReason } from './lib/env';
 import { A, B1, Fixture, VIP } from './lib/fixture';
@@ -33,7 +33,7 @@ describe.skipIf(!!skip)(`report interval and conntrack expiry${skip ? ` — skip
     const pkt = buildPacket(udp(A.ip, 6001, VIP, 53));
     expect(f.run('from_container', pkt).events[0]).toMatchObject({ isNew: true });
     expect(f.run('from_container', pkt).events).toEqual([]);
-    const key = { saddr: A.ip, daddr: VIP, sport: 6001, dport: 53, proto: 17, scope: CtScope.Service };
+    const key = ctViewKey({ ip: A.ip, port: 6001 }, { ip: VIP, port: 53 }, 17);
     const before = f.dp.maps.ct.get(key)!.last_seen_ns;
     await sleep(500);
     expect(f.run('from_container', pkt).events[0]).toMatchObject({ isNew: true, packets: 1 });

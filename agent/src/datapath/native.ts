@@ -165,7 +165,7 @@ export class NativeDatapath implements DatapathPort {
           const key = { addr: op.key.addr, port: op.key.port, proto: op.key.proto, scope: 0, slot: op.key.slot };
           if (op.op === 'update') {
             const v = op.val;
-            svcUp.push([key, { backend_id: v.backendId, count: v.count, active: v.active, rev_nat_id: v.revNatId, flags: v.flags, affinity_timeout: v.affinityTimeout }]);
+            svcUp.push([key, { ...abi.svcVal.zero(), backend_id: v.backendId, count: v.count, active: v.active, rev_nat_id: v.revNatId, flags: v.flags, affinity_timeout: v.affinityTimeout }]);
           } else svcDel.push(key);
         } else if (op.map === 'backends') {
           if (op.op === 'update') beUp.push([op.key, { addr: op.val.addr, port: op.val.port, state: op.val.state }]);
@@ -175,11 +175,48 @@ export class NativeDatapath implements DatapathPort {
       }
       m.backends.setMany(beUp);
       m.revNat.setMany(rnUp);
-      m.services.setMany(svcUp);
+      this.writeServiceValues(svcUp);
       m.services.deleteMany(svcDel);
       m.revNat.deleteMany(rnDel);
       m.backends.deleteMany(beDel);
     }
+  }
+
+  /**
+   * lumen_svc_val also carries copies the planner does not model: a slot the address of
+   * its backend, a frontend its first SVC_INLINE slots (so the datapath picks a backend
+   * with one lookup). Slots are written first, then every frontend that was written or
+   * whose first slots changed, with copies read back from the maps.
+   */
+  private writeServiceValues(up: [abi.SvcKey, abi.SvcVal][]): void {
+    const m = this.dp.maps;
+    const slots: [abi.SvcKey, abi.SvcVal][] = [];
+    const fronts = new Map<string, [abi.SvcKey, abi.SvcVal | undefined]>();
+    const feId = (k: abi.SvcKey) => `${k.proto}/${k.addr}/${k.port}`;
+    for (const [k, v] of up) {
+      if (k.slot === 0) {
+        fronts.set(feId(k), [k, v]);
+        continue;
+      }
+      const b = m.backends.get(v.backend_id);
+      slots.push([k, b ? { ...v, backend_addr: b.addr, backend_port: b.port } : v]);
+      if (k.slot <= abi.SVC_INLINE && !fronts.has(feId(k))) fronts.set(feId(k), [{ ...k, slot: 0 }, undefined]);
+    }
+    m.services.setMany(slots);
+    const frontUp: [abi.SvcKey, abi.SvcVal][] = [];
+    for (const [k, given] of fronts.values()) {
+      const fe = given ?? m.services.get(k);
+      if (!fe) continue;
+      const v: Record<string, unknown> = { ...fe };
+      for (let i = 0; i < abi.SVC_INLINE; i++) {
+        const slot = i < fe.count ? m.services.get({ ...k, slot: i + 1 }) : undefined;
+        v[`inline_id${i}`] = slot?.backend_id ?? 0;
+        v[`inline_addr${i}`] = slot?.backend_addr ?? '0.0.0.0';
+        v[`inline_port${i}`] = slot?.backend_port ?? 0;
+      }
+      frontUp.push([k, v as abi.SvcVal]);
+    }
+    m.services.setMany(frontUp);
   }
 
   async readEndpoints(): Promise<Map<string, EndpointEntry>> {

@@ -4,7 +4,7 @@
 //     UDP: answers each datagram with "<name> <datagram>". Prints "ready" when listening.
 //   node traffic.mjs driver
 //     Reads JSON commands on stdin, answers one JSON line each (same id): tcp-once,
-//     udp-once, tcp-open, tcp-send, tcp-close (see runCommand).
+//     udp-once, udp-connected, tcp-open, tcp-send, tcp-close (see runCommand).
 import net from 'node:net';
 import dgram from 'node:dgram';
 import readline from 'node:readline';
@@ -75,6 +75,24 @@ async function runCommand(c) {
           u.on('message', (m, r) => { clearTimeout(t); resolve({ server: m.toString().split(' ')[0], from: `${r.address}:${r.port}` }); });
           u.on('error', (e) => { clearTimeout(t); reject(e); });
           u.send('ping', c.port, c.host);
+        });
+      } finally {
+        u.close();
+      }
+    }
+    case 'udp-connected': {
+      // connect() first: the socket LB translates at connect4 and answers getpeername4 /
+      // recvmsg4 from the socket's own slot instead of the per-datagram map.
+      const u = dgram.createSocket('udp4');
+      try {
+        return await new Promise((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+          u.on('error', (e) => { clearTimeout(t); reject(e); });
+          u.connect(c.port, c.host, () => {
+            const peer = u.remoteAddress();
+            u.on('message', (m, r) => { clearTimeout(t); resolve({ server: m.toString().split(' ')[0], from: `${r.address}:${r.port}`, peer: `${peer.address}:${peer.port}` }); });
+            u.send('ping');
+          });
         });
       } finally {
         u.close();

@@ -1,5 +1,6 @@
 // Shared pieces of the datapath benchmark: progress log, helper builds (netbench, an
-// empty tc program for timer overhead), process runners and statistics.
+// empty tc program for timer overhead, the B5 steady-state harness), process runners and
+// statistics.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,10 +18,12 @@ export function log(msg: string): void {
 export interface Tools {
   netbench: string;
   noopObject: string;
+  /** B5's steady-state harness (steady.bpf.c): bench_restore, bench_noop, bench_next */
+  steadyObject: string;
   dir: string;
 }
 
-/** Compiles the helper and the empty BPF program into a temporary directory. */
+/** Compiles the helper and the bench BPF programs into a temporary directory. */
 export function buildTools(): Tools {
   const dir = mkdtempSync(join(tmpdir(), 'lumen-bench-'));
   const netbench = join(dir, 'netbench');
@@ -33,8 +36,11 @@ export function buildTools(): Tools {
     'char LICENSE[] SEC("license") = "GPL";',
   ].join('\n'));
   const noopObject = join(dir, 'noop.bpf.o');
-  execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', noopC, '-o', noopObject]);
-  return { netbench, noopObject, dir };
+  const bpfCflags = ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu'];
+  execFileSync('clang', [...bpfCflags, '-c', noopC, '-o', noopObject]);
+  const steadyObject = join(dir, 'steady.bpf.o');
+  execFileSync('clang', [...bpfCflags, '-Wall', '-Werror', '-c', join(HERE, 'steady.bpf.c'), '-o', steadyObject]);
+  return { netbench, noopObject, steadyObject, dir };
 }
 
 /** Runs argv to completion; resolves stdout (rejects with stderr on failure). */

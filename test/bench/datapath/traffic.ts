@@ -79,6 +79,8 @@ export interface B1Row {
   addedPaired: number;
   /** median over rounds of (this p50 - direct+lumen p50): what the translation adds under Lumen */
   addedOverLumen: number;
+  /** 25th and 75th percentile of those per-round differences (how far a round strays) */
+  addedOverLumenIqr: [number, number];
 }
 
 /**
@@ -139,9 +141,11 @@ export async function runB1(c: TrafficContext, sizes: number[], samples: number,
       const s = usStats(xs);
       const roundDeltas = roundP50.map((p) => round(p[variant] - p.direct));
       const overLumen = roundP50.map((p) => p[variant] - p['direct+lumen']);
+      const sortedOver = [...overLumen].sort((a, b) => a - b);
+      const q = (f: number) => round(sortedOver[Math.min(sortedOver.length - 1, Math.floor(f * sortedOver.length))]!);
       const row: B1Row = {
         services: n, variant, stats: s, addedP50: round(s.p50 - base), roundDeltas,
-        addedPaired: round(stats(roundDeltas).p50), addedOverLumen: round(stats(overLumen).p50),
+        addedPaired: round(stats(roundDeltas).p50), addedOverLumen: round(stats(overLumen).p50), addedOverLumenIqr: [q(0.25), q(0.75)],
       };
       rows.push(row);
       log(`B1 ${String(n).padStart(5)} services  ${variant.padEnd(16)} p50 ${s.p50.toFixed(1)} us  p99 ${s.p99.toFixed(1)} us  paired +${row.addedPaired.toFixed(1)} us (over direct+lumen ${row.addedOverLumen.toFixed(1)})`);
