@@ -1,6 +1,6 @@
 // The agent's watched kinds: API paths, the list+watch transport over KubeClient for the
 // shared WatchCache (src/shared/watch), and a set of caches started together.
-import { WatchCache, type KubeObject, type ListResult, type WatchTransport } from '../../../src/shared/watch/index.js';
+import { slimWatchEvent, WatchCache, withoutManagedFields, type KubeObject, type ListResult, type WatchTransport } from '../../../src/shared/watch/index.js';
 import { collectionPaths, type CollectionKind } from '../../../src/shared/k8s/paths.js';
 import type { KubeClient } from './client.js';
 import { log } from '../log.js';
@@ -9,7 +9,7 @@ export { LUMEN_API_GROUP as LUMEN_GROUP, LUMEN_API_VERSION as LUMEN_VERSION } fr
 export const kindPaths = collectionPaths;
 export type WatchedKind = CollectionKind;
 
-/** Lists page by page (limit 500, following `continue`), watches from the list's version. */
+/** Lists page by page (limit 500, following `continue`), watches from the list's version; objects are kept without managedFields. */
 export function kubeTransport(client: KubeClient, fieldSelectors: Partial<Record<WatchedKind, string>> = {}): WatchTransport<WatchedKind, KubeObject> {
   const withSelector = (kind: WatchedKind, path: string): string => {
     const fs = fieldSelectors[kind];
@@ -23,14 +23,14 @@ export function kubeTransport(client: KubeClient, fieldSelectors: Partial<Record
       do {
         const path = withSelector(kind, `${kindPaths[kind]}?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
         const page = await client.get<{ items: KubeObject[]; metadata: { resourceVersion: string; continue?: string } }>(path, signal);
-        items.push(...page.items);
+        for (const item of page.items) items.push(withoutManagedFields(item));
         resourceVersion = page.metadata.resourceVersion;
         cont = page.metadata.continue ?? '';
       } while (cont);
       return { items, resourceVersion };
     },
     watch(kind, resourceVersion, signal, onEvent) {
-      return client.watch(withSelector(kind, kindPaths[kind]), resourceVersion, signal, onEvent as never);
+      return client.watch(withSelector(kind, kindPaths[kind]), resourceVersion, signal, ((event: Parameters<typeof onEvent>[0]) => onEvent(slimWatchEvent(event))) as never);
     },
   };
 }

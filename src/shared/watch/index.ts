@@ -57,6 +57,7 @@ export {
   type CacheState,
 } from './reducer.js';
 export { Backoff, defaultBackoff, type BackoffPolicy } from './backoff.js';
+export { slimWatchEvent, withoutManagedFields } from './slim.js';
 export { WatchGoneError, WatchIdleError, WatchStatusError, errorStatusCode, isGoneError } from './errors.js';
 export {
   systemTimers,

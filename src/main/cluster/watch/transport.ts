@@ -1,6 +1,6 @@
 // The console's WatchTransport: paged lists and watch streams over KubeHttp for the cached kinds.
 import type { ResourceKind, WireObject } from '../../../shared/contract/index.js';
-import type { ListResult, WatchEvent, WatchTransport } from '../../../shared/watch/index.js';
+import { slimWatchEvent, withoutManagedFields, type ListResult, type WatchEvent, type WatchTransport } from '../../../shared/watch/index.js';
 import { collectionPaths } from '../../../shared/k8s/paths.js';
 import type { KubeHttp } from '../http.js';
 
@@ -10,16 +10,6 @@ export const kindPaths: Record<ResourceKind, string> = collectionPaths;
 interface ListAnswer {
   metadata?: { resourceVersion?: string; continue?: string };
   items?: WireObject[];
-}
-
-/** managedFields are large, change on every write and no view reads them. */
-function slim<T>(object: T): T {
-  const meta = (object as { metadata?: Record<string, unknown> }).metadata;
-  if (meta && 'managedFields' in meta) {
-    const { managedFields: _dropped, ...rest } = meta;
-    return { ...object, metadata: rest } as T;
-  }
-  return object;
 }
 
 export interface KubeWatchTransportOptions {
@@ -41,7 +31,7 @@ export function kubeWatchTransport(client: KubeHttp, options: KubeWatchTransport
         const query = new URLSearchParams({ limit: String(pageSize) });
         if (cont) query.set('continue', cont);
         const page = await client.getJson<ListAnswer>(`${kindPaths[kind]}?${query}`, { signal, timeoutMs: 60_000 });
-        for (const item of page.items ?? []) items.push(slim(item));
+        for (const item of page.items ?? []) items.push(withoutManagedFields(item));
         // Every page of a paged list carries the first page's snapshot resourceVersion.
         resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
         cont = page.metadata?.continue || undefined;
@@ -61,8 +51,7 @@ export function kubeWatchTransport(client: KubeHttp, options: KubeWatchTransport
         (value) => {
           const event = value as WatchEvent<WireObject>;
           if (!event || typeof event !== 'object' || typeof event.type !== 'string') return;
-          if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') onEvent({ type: event.type, object: slim(event.object) });
-          else onEvent(event);
+          onEvent(slimWatchEvent(event));
         },
         { signal, timeoutMs: 30_000 },
       );
