@@ -179,6 +179,12 @@ export class PolicyTable {
     return s;
   }
 
+  /** Forgets the shadow: the next replace diffs against the map as it is now (repairs
+   *  entries changed behind the table's back). */
+  invalidate(): void {
+    this.shadow = undefined;
+  }
+
   entriesOf(endpointId: number): PolicyMapEntry[] {
     return [...(this.load().get(endpointId) ?? [])];
   }

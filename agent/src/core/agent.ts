@@ -140,6 +140,7 @@ export class Agent {
     this.gc.start();
     this.resyncTimer = setInterval(() => {
       ctx.services.rereadMaps = true;
+      ctx.policy.rereadMaps = true;
       for (const part of ORDER) this.schedule(part);
     }, this.options.resyncIntervalMs ?? 60_000);
     this.resyncTimer.unref();

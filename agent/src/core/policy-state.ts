@@ -22,4 +22,6 @@ export class PolicyState {
   /** Bumped on every policy recompute that changed something. */
   revision = 0;
   policyCount = 0;
+  /** Set by the periodic resync: diff every endpoint against the map as it is (repairs drift). */
+  rereadMaps = false;
 }

@@ -103,6 +103,11 @@ async function reconcilePolicyNow(ctx: AgentContext): Promise<void> {
   ctx.policy.policyCount = model.policies.length;
 
   let changed = 0;
+  const verify = ctx.policy.rereadMaps;
+  if (verify) {
+    ctx.policy.rereadMaps = false;
+    ctx.datapath.rereadPolicy();
+  }
   for (const c of compiled.endpoints) {
     const ep = ctx.endpoints.get(c.endpointId);
     if (!ep) continue;
@@ -110,8 +115,16 @@ async function reconcilePolicyNow(ctx: AgentContext): Promise<void> {
     const entries = c.entries as PolicyEntry[];
     const fingerprint = JSON.stringify([enforcement, entries]);
     const prev = ctx.policy.realized.get(ep.id);
-    if (prev?.fingerprint === fingerprint) continue;
-    await ctx.datapath.syncPolicy([ep.id], entries);
+    const same = prev?.fingerprint === fingerprint;
+    if (same && !verify) continue;
+    const d = await ctx.datapath.syncPolicy([ep.id], entries);
+    if (same) {
+      // Nothing changed on the API side: anything written now repaired the map.
+      if (d.written || d.deleted) {
+        log.warn('policy', `endpoint ${ep.id}: the policy map differed from what was written (${d.written} entries restored, ${d.deleted} removed)`);
+      }
+      continue;
+    }
     const flagsChanged = JSON.stringify(ep.enforcement) !== JSON.stringify(enforcement);
     ep.enforcement = enforcement;
     if (flagsChanged || !prev) await ctx.datapath.writeEndpoint(ep.ip, endpointEntry(ep));

@@ -57,9 +57,32 @@ describe.skipIf(!!skip)(`native datapath adapter${skip ? ` (skipped: ${skip})` :
     expect((await again.syncPolicy([3], [])).deleted).toBeGreaterThan(1);
     await again.writeIpcache([], ['10.0.0.0/8']);
     expect([...(await again.readIpcache()).keys()]).toEqual(['10.250.1.5/32']);
+    // An entry deleted behind the adapter's back is not seen until it rereads the map.
+    await again.syncPolicy([3], [entry]);
+    const [firstKey] = again.dp.maps.policy.entries()[0]!;
+    again.dp.maps.policy.delete(firstKey);
+    expect(await again.syncPolicy([3], [entry])).toEqual({ written: 0, deleted: 0 });
+    again.rereadPolicy();
+    expect(await again.syncPolicy([3], [entry])).toEqual({ written: 1, deleted: 0 });
+    expect((await again.syncPolicy([3], [])).deleted).toBeGreaterThan(1);
     const pressure = await again.mapPressure();
     expect(pressure.find((m) => m.name === 'lumen_services')).toEqual({ name: 'lumen_services', maxEntries: 1024, entries: 3 });
     await again.close();
+  });
+
+  it('counts the connection tables for map pressure (batch walk), reusing a count for a while', async () => {
+    const dp = open(small());
+    const entry = (i: number) => [
+      { saddr: '10.250.1.5', daddr: `10.9.${i >> 8}.${i & 255}`, sport: 40000, dport: 80, proto: 6, scope: 0, pad: 0 },
+      dp.dp.maps.ct.value.decode(Buffer.alloc(dp.dp.maps.ct.value.size), 0),
+    ] as const;
+    dp.dp.maps.ct.setMany(Array.from({ length: 1000 }, (_, i) => entry(i)));
+    const ct = (await dp.mapPressure()).find((m) => m.name === 'lumen_ct');
+    expect(ct).toEqual({ name: 'lumen_ct', maxEntries: 4096, entries: 1000 });
+    dp.dp.maps.ct.setMany(Array.from({ length: 10 }, (_, i) => entry(2000 + i)));
+    expect((await dp.mapPressure()).find((m) => m.name === 'lumen_ct')?.entries).toBe(1000); // the count is reused
+    expect(dp.dp.maps.ct.count()).toBe(1010);
+    await dp.close();
   });
 
   it('recreates only the pins that no longer fit (here: a bigger services map)', async () => {

@@ -76,6 +76,9 @@ export function dropIncompatiblePins(pinDir: string, objects: readonly ObjectNam
   return dropped;
 }
 
+/** How long a count of lumen_ct / lumen_affinity is reused: a full 256k-entry table takes tens of ms to walk. */
+const LRU_RECOUNT_MS = 10_000;
+
 export class NativeDatapath implements DatapathPort {
   readonly kind = 'native';
   private readonly endpoints: EndpointTable;
@@ -83,6 +86,8 @@ export class NativeDatapath implements DatapathPort {
   private readonly policy: PolicyTable;
   private consumer: NativeRingBufferConsumer | undefined;
   private lostTimer: NodeJS.Timeout | undefined;
+  /** Last count of the connection tables (status and metrics ask every few seconds). */
+  private readonly counted = new Map<string, { at: number; entries: number }>();
 
   constructor(readonly dp: Datapath, readonly config: AgentConfig, readonly node: NodeInfo, private readonly opts: NativeDatapathOptions = {}) {
     this.endpoints = new EndpointTable(dp.maps.endpoints);
@@ -263,6 +268,10 @@ export class NativeDatapath implements DatapathPort {
     return { written, deleted };
   }
 
+  rereadPolicy(): void {
+    this.policy.invalidate();
+  }
+
   async policyEndpointIds(): Promise<Set<number>> {
     return new Set(this.dp.maps.policy.entries().map(([k]) => k.endpoint_id));
   }
@@ -278,12 +287,22 @@ export class NativeDatapath implements DatapathPort {
   async mapPressure(): Promise<MapPressureInfo[]> {
     const m = this.dp.maps;
     const list: [string, { info: { maxEntries: number }; count(): number }, boolean][] = [
-      ['lumen_services', m.services, true], ['lumen_backends', m.backends, true], ['lumen_rev_nat', m.revNat, true],
-      ['lumen_ipcache', m.ipcache, true], ['lumen_endpoints', m.endpoints, true], ['lumen_policy', m.policy, true],
-      // LRU maps: counting walks up to hundreds of thousands of keys per scrape.
-      ['lumen_ct', m.ct, false], ['lumen_affinity', m.affinity, false],
+      ['lumen_services', m.services, false], ['lumen_backends', m.backends, false], ['lumen_rev_nat', m.revNat, false],
+      ['lumen_ipcache', m.ipcache, false], ['lumen_endpoints', m.endpoints, false], ['lumen_policy', m.policy, false],
+      // Connection tables: hundreds of thousands of entries, counted at most every LRU_RECOUNT_MS.
+      ['lumen_ct', m.ct, true], ['lumen_affinity', m.affinity, true],
     ];
-    return list.map(([name, map, count]) => ({ name, maxEntries: map.info.maxEntries, entries: count ? map.count() : null }));
+    const now = Date.now();
+    return list.map(([name, map, big]) => {
+      let entries: number;
+      const cached = this.counted.get(name);
+      if (big && cached && now - cached.at < LRU_RECOUNT_MS) entries = cached.entries;
+      else {
+        entries = map.count();
+        if (big) this.counted.set(name, { at: now, entries });
+      }
+      return { name, maxEntries: map.info.maxEntries, entries };
+    });
   }
 
   async dropCounters(): Promise<Record<string, number>> {

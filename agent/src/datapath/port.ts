@@ -43,6 +43,8 @@ export interface DatapathPort {
    * endpoints untouched); returns how many keys were written and deleted.
    */
   syncPolicy(endpointIds: number[], entries: PolicyEntry[]): Promise<{ written: number; deleted: number }>;
+  /** The next syncPolicy diffs against the policy map as it is now, not as last written. */
+  rereadPolicy(): void;
   /** Endpoint ids that have policy entries in the map (to delete those of gone endpoints). */
   policyEndpointIds(): Promise<Set<number>>;
 
