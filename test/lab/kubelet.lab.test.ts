@@ -2,6 +2,7 @@
 // restarts with back-off, terminal phases, init containers, probes, and termination
 // with SIGTERM, grace period and SIGKILL.
 import { existsSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, waitFor } from './lib/proc';
 import type { KubeClient } from './lib/kube';
@@ -51,6 +52,35 @@ describe.skipIf(!!skipReason)(`lab kubelet: pod lifecycle${skipReason ? ` (skipp
     expect(p.status?.phase).toBe('Running');
     expect((await waitForEvent(c, NS, 'crash', 'BackOff')).message).toContain('Back-off restarting failed container crash');
     expect(ref.lab!.logs(NS, 'crash', 'crash', { previous: true })).toContain('boom');
+  });
+
+  it('serves container logs through the API server (pods/log, as kubectl logs): tail, previous, follow, errors', async () => {
+    await createPod('talker', 'node-1', [{ name: 'talk', image: 'lumen.dev/lab/client:1', command: ['sh', '-c', 'echo one; echo two; echo three; i=0; while true; do sleep 0.2; i=$((i+1)); echo tick $i; done'] }]);
+    await waitForPod(c, NS, 'talker', 'Running', (p) => status(p)?.state.running !== undefined);
+    const log = (pod: string, query: Record<string, string>) => c.get<string>(`/api/v1/namespaces/${NS}/pods/${pod}/log`, query);
+    await waitFor('the first ticks', 10_000, async () => (String(await log('talker', {})).includes('tick 2') ? true : undefined));
+    expect(String(await log('talker', {}))).toMatch(/^one\ntwo\nthree\n/);
+    expect(String(await log('talker', { tailLines: '1' }))).toMatch(/^tick \d+\n$/);
+    expect(String(await log('crash', { previous: 'true' }))).toContain('boom');
+    await expect(log('talker', { container: 'nope' })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('nope') });
+    await expect(log('talker', { previous: 'true' })).rejects.toMatchObject({ message: expect.stringContaining('previous terminated container') });
+    // follow=true streams lines as they are written.
+    const followed = await new Promise<string>((resolve, reject) => {
+      const { ca, cert, key } = c.creds;
+      const server = c.server;
+      const req = httpsRequest({ host: server.hostname, port: server.port, path: `/api/v1/namespaces/${NS}/pods/talker/log?follow=true&tailLines=0`, ca, cert, key }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        setTimeout(() => {
+          req.destroy();
+          resolve(`${res.statusCode} ${text}`);
+        }, 1500);
+      });
+      req.on('error', (e) => (e.message.includes('aborted') || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
+      req.end();
+    });
+    expect(followed.startsWith('200 ')).toBe(true);
+    expect(followed.match(/tick \d+/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
   });
 
   it('ends restartPolicy Never pods as Succeeded or Failed and releases their network', async () => {

@@ -1,5 +1,6 @@
 // A lab kubelet: registers its Node, renews its Lease, waits for its pod CIDR (then
 // sets up the node's pod network and reports Ready), and runs the pods bound to it.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeError, type KubeClient, type KubeObject } from '../lib/kube';
@@ -8,8 +9,9 @@ import type { NodePlan } from '../lib/layout';
 import { labPtpConflist } from './cni';
 import type { NodeContext } from './context';
 import { EventRecorder } from './events';
+import { KubeletApi } from './kubelet-api';
 import type { ImageContext } from './images';
-import { machineFacts, nodeObject, nodeStatus, type NodeCondition, type NodeFacts } from './node-object';
+import { KUBELET_PORT, machineFacts, nodeObject, nodeStatus, type NodeCondition, type NodeFacts } from './node-object';
 import { PodWorker } from './pod-worker';
 import { NodeProber } from './probes';
 import type { Pod } from './types';
@@ -25,7 +27,10 @@ export interface KubeletOptions {
   /** Called once with the node's pod CIDR; installs routes between nodes and from the host. */
   onPodCIDR: (node: NodePlan, podCIDR: string) => Promise<void>;
   kubernetesService: () => { ip: string; port: number } | undefined;
+  /** The kubelet API (container logs for the API server): node certificate and the lab CA. */
+  api?: { certFile: string; keyFile: string; caFile: string };
 }
+
 
 const LEASE_SECONDS = 40;
 const LEASE_RENEW_MS = 10_000;
@@ -44,6 +49,8 @@ export class Kubelet {
   private timers: NodeJS.Timeout[] = [];
   private readyWaiters: Array<(e?: Error) => void> = [];
   private readonly prober: NodeProber;
+  private api: KubeletApi | undefined;
+  private port: { child: ChildProcess; exited: Promise<void> } | undefined;
 
   constructor(private readonly opts: KubeletOptions) {
     this.name = opts.node.name;
@@ -79,6 +86,7 @@ export class Kubelet {
     } catch (e) {
       if (!(e instanceof KubeError && e.status === 409)) throw new Error(`registering node ${this.name} failed`, { cause: e });
     }
+    if (this.opts.api) await this.startApi(this.opts.api);
     await this.reportStatus();
     await this.renewLease();
     this.timers.push(setInterval(() => void this.renewLease(), LEASE_RENEW_MS));
@@ -99,6 +107,27 @@ export class Kubelet {
         for (const [uid, w] of this.workers) if (!live.has(uid)) w.beginTermination(false);
       },
       onError: (e) => this.log(`pod watch: ${(e as Error).message}`),
+    });
+  }
+
+  /** Serves the kubelet API on a unix socket and relays <node ip>:10250 to it from the node's netns. */
+  private async startApi(tls: NonNullable<KubeletOptions['api']>): Promise<void> {
+    const socketPath = join(this.opts.node.stateDir, 'kubelet.sock');
+    this.api = new KubeletApi({ instance: this.opts.instance, socketPath, ...tls });
+    await this.api.start();
+    const [file, ...args] = nsArgv({ netns: this.opts.node.netns, cgroup: join(this.opts.node.cgroup, 'system') },
+      [join(this.opts.images.binDir, 'kubelet-port'), this.opts.node.ip, String(KUBELET_PORT), socketPath]);
+    const port = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.port = { child: port, exited: new Promise((resolve) => port.once('exit', () => resolve())) };
+    let stderr = '';
+    port.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    port.stdin!.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      port.stdout!.once('data', () => resolve());
+      port.once('exit', (code) => reject(new Error(`kubelet API port ${this.opts.node.ip}:${KUBELET_PORT} on ${this.name} exited (${code}): ${stderr.trim()}`)));
+    });
+    port.on('exit', (code) => {
+      if (!this.abort.signal.aborted) this.log(`kubelet API port exited (${code}): ${stderr.trim()}; pods/log through the API server stops working`);
     });
   }
 
@@ -186,5 +215,12 @@ export class Kubelet {
     for (const w of this.readyWaiters.splice(0)) w(new Error(`kubelet ${this.name} stopped`));
     await Promise.all([...this.workers.values()].map((w) => w.kill()));
     this.prober.stop();
+    if (this.port) {
+      // Already gone when a Ctrl+C reached the whole process group first.
+      this.port.child.stdin!.end();
+      this.port.child.kill('SIGTERM');
+      await this.port.exited;
+    }
+    await this.api?.stop();
   }
 }

@@ -3,6 +3,9 @@
 import { cpus, release, totalmem } from 'node:os';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 
+/** The kubelet API port the Node advertises; the node's kubelet-port program listens on it. */
+export const KUBELET_PORT = 10250;
+
 export const KUBELET_VERSION = 'v1.36.3';
 export const RUNTIME_VERSION = 'lumen-lab://0.1';
 
@@ -97,7 +100,7 @@ export function nodeStatus(id: NodeIdentity, facts: NodeFacts, ready: { ok: bool
       cond('PIDPressure', false, 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
       cond('Ready', ready.ok, ready.ok ? 'KubeletReady' : 'KubeletNotReady', ready.message),
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
     nodeInfo: {
       machineID: facts.machineID,
       systemUUID: facts.machineID,

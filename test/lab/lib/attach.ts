@@ -1,13 +1,14 @@
 // A handle on a running lab usable from any process (test workers, the CLI): everything
 // comes from the state files under /run/lumen-lab/<N>/, nothing from the owner's memory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KubeClient } from './kube';
 import { issueCert, writeKubeconfig } from './pki';
 import { nsArgv, run, type RunResult } from './proc';
 import { readLabInfo, readPodRecord, type LabInfo, type LabNodeInfo, type PodRecord } from './state';
 import { checkSandbox } from '../kubelet/sandbox';
+import { containerLogFile } from '../kubelet/logs';
 import { labPlan } from './layout';
 
 export interface ExecOptions {
@@ -104,18 +105,8 @@ export class LabHandle {
 
   /** A container's log (stdout+stderr) of its current run, or of the previous one. */
   logs(namespace: string, pod: string, container?: string, opts: { previous?: boolean } = {}): string {
-    const rec = this.podRecord(namespace, pod);
-    const name = container ?? Object.keys(rec.containers)[0];
-    const c = name ? rec.containers[name] : undefined;
-    if (!c) throw new Error(`pod ${namespace}/${pod} has no container ${container ?? ''} with logs (containers: ${Object.keys(rec.containers).join(', ')})`);
-    const dir = dirname(c.logFile);
-    const runIndex = opts.previous ? c.restartCount - 1 : c.restartCount;
-    const file = join(dir, `${runIndex}.log`);
-    if (!existsSync(file)) {
-      if (opts.previous) throw new Error(`container ${name} of pod ${namespace}/${pod} has no previous run (runs: ${readdirSync(dir).join(', ')})`);
-      return '';
-    }
-    return readFileSync(file, 'utf8');
+    const log = containerLogFile(this.instance, namespace, pod, container ?? Object.keys(this.podRecord(namespace, pod).containers)[0], opts.previous);
+    return log.exists ? readFileSync(log.file, 'utf8') : '';
   }
 
   /** CNI CHECK for a pod, with the config and result cached at ADD (as a runtime does). */

@@ -178,6 +178,8 @@ export async function startControlPlane(plan: LabPlan, cp: ControlPlane, ports: 
     `--tls-cert-file=${join(pki, 'apiserver.crt')}`, `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
     `--client-ca-file=${join(pki, 'ca.crt')}`,
     `--kubelet-client-certificate=${join(pki, 'apiserver-kubelet-client.crt')}`, `--kubelet-client-key=${join(pki, 'apiserver-kubelet-client.key')}`,
+    // Nodes also list their name as a Hostname address, which nothing resolves.
+    '--kubelet-preferred-address-types=InternalIP',
     `--service-cluster-ip-range=${plan.serviceCIDR}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${join(pki, 'sa.pub')}`, `--service-account-signing-key-file=${join(pki, 'sa.key')}`,

@@ -147,7 +147,8 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
     const apiServer = `https://${plan.bridgeIp}:${ports.apiserver}`;
     const [, ...nodeCerts] = await Promise.all([
       issueControlPlaneCerts(plan, apiServer),
-      ...plan.nodes.map((n) => issueCert(plan.pkiDir, { name: `kubelet-${n.name}`, cn: `system:node:${n.name}`, orgs: ['system:nodes'], usage: 'client' })),
+      // A node's identity towards the API server, and its kubelet API's serving certificate.
+      ...plan.nodes.map((n) => issueCert(plan.pkiDir, { name: `kubelet-${n.name}`, cn: `system:node:${n.name}`, orgs: ['system:nodes'], usage: 'both', ips: [n.ip] })),
     ]);
     progress('certificates issued; starting etcd and kube-apiserver, creating node namespaces');
     const nodesCreated = (async () => {
@@ -188,6 +189,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
         podRoutes: [plan.clusterCIDR, plan.serviceCIDR, plan.nodeSubnet],
         onPodCIDR,
         kubernetesService: () => ({ ip: plan.kubernetesServiceIP, port: 443 }),
+        api: { certFile: nodeCerts[i]!.certFile, keyFile: nodeCerts[i]!.keyFile, caFile: join(plan.pkiDir, 'ca.crt') },
       }));
     });
     await Promise.all(kubelets.map((k) => k.start()));

@@ -1,4 +1,4 @@
-// Bundles the lab's small programs (echo server, client, prober) into plain .mjs files
+// Bundles the lab's small programs (echo server, client, prober, kubelet port) into plain .mjs files
 // with esbuild, plus the wrapper commands containers find on PATH.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export const PROGRAMS = { 'echo-server': 'echo.ts', client: 'client.ts', prober: 'prober.ts' } as const;
+export const PROGRAMS = { 'echo-server': 'echo.ts', client: 'client.ts', prober: 'prober.ts', 'kubelet-port': 'kubelet-port.ts' } as const;
 
 /** Writes <binDir>/<name>.mjs and an executable <binDir>/<name> wrapper for each program. */
 export async function bundlePrograms(binDir: string, node = process.execPath): Promise<void> {
