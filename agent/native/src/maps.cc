@@ -191,6 +191,34 @@ static Napi::Value MapDeleteBatch(const Napi::CallbackInfo& info) {
   return res;
 }
 
+static bool IsHash(const bpf_map_info& mi) {
+  return mi.type == BPF_MAP_TYPE_HASH || mi.type == BPF_MAP_TYPE_LRU_HASH ||
+         mi.type == BPF_MAP_TYPE_PERCPU_HASH || mi.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+// Walks a hash map with batch lookups of `chunk` entries: fn(keys, values, n) per batch,
+// returning false to stop early. Returns false, having walked nothing, when the kernel
+// has no batch ops for the map (the caller walks key by key); throws on other errors.
+template <typename F>
+static bool LookupBatches(Napi::Env env, int fd, const bpf_map_info& mi, uint32_t chunk, const char* what, F fn) {
+  std::vector<uint8_t> token(mi.key_size), kbuf(size_t(chunk) * mi.key_size),
+      vbuf(size_t(chunk) * UserValueSize(mi));
+  bool first = true;
+  for (;;) {
+    uint32_t n = chunk;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    int r = bpf_map_lookup_batch(fd, first ? nullptr : token.data(), token.data(), kbuf.data(),
+                                 vbuf.data(), &n, &opts);
+    int err = r ? errno : 0;
+    if (r && err != ENOENT) {
+      if (first && BatchUnsupported(err)) return false;
+      ThrowErrno(env, std::string(what) + " map " + mi.name, err);
+    }
+    first = false;
+    if (!fn(kbuf.data(), vbuf.data(), n) || err == ENOENT) return true;
+  }
+}
+
 // mapDump(fd, limit?) -> { keys: Buffer, values: Buffer, count }
 static Napi::Value MapDump(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -201,35 +229,13 @@ static Napi::Value MapDump(const Napi::CallbackInfo& info) {
   std::vector<uint8_t> keys, vals;
   uint32_t count = 0;
 
-  bool batched = false;
-  if (mi.type == BPF_MAP_TYPE_HASH || mi.type == BPF_MAP_TYPE_LRU_HASH ||
-      mi.type == BPF_MAP_TYPE_PERCPU_HASH || mi.type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
-    const uint32_t chunk = 4096;
-    std::vector<uint8_t> token(ksz);
-    std::vector<uint8_t> kbuf(chunk * ksz), vbuf(chunk * vsz);
-    bool first = true;
-    batched = true;
-    while (count < limit) {
-      uint32_t n = chunk;
-      LIBBPF_OPTS(bpf_map_batch_opts, opts);
-      int r = bpf_map_lookup_batch(fd, first ? nullptr : token.data(), token.data(), kbuf.data(),
-                                   vbuf.data(), &n, &opts);
-      int err = r ? errno : 0;
-      if (r && err != ENOENT) {
-        if (first && BatchUnsupported(err)) {
-          batched = false;
-          break;
-        }
-        ThrowErrno(env, std::string("dump map ") + mi.name, err);
-      }
-      first = false;
-      if (n > limit - count) n = limit - count;
-      keys.insert(keys.end(), kbuf.begin(), kbuf.begin() + n * ksz);
-      vals.insert(vals.end(), vbuf.begin(), vbuf.begin() + n * vsz);
-      count += n;
-      if (err == ENOENT) break;
-    }
-  }
+  bool batched = IsHash(mi) && LookupBatches(env, fd, mi, 4096, "dump", [&](const uint8_t* k, const uint8_t* v, uint32_t n) {
+    if (n > limit - count) n = limit - count;
+    keys.insert(keys.end(), k, k + n * ksz);
+    vals.insert(vals.end(), v, v + n * vsz);
+    count += n;
+    return count < limit;
+  });
   if (!batched) {
     std::vector<uint8_t> cur(ksz), next(ksz), val(vsz);
     bool has = false;
@@ -265,28 +271,12 @@ static Napi::Value MapCount(const Napi::CallbackInfo& info) {
   bpf_map_info mi = InfoOf(env, fd);
   if (mi.type == BPF_MAP_TYPE_ARRAY || mi.type == BPF_MAP_TYPE_PERCPU_ARRAY)
     return Napi::Number::New(env, mi.max_entries);
-  if (mi.type == BPF_MAP_TYPE_HASH || mi.type == BPF_MAP_TYPE_LRU_HASH ||
-      mi.type == BPF_MAP_TYPE_PERCPU_HASH || mi.type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
-    const uint32_t chunk = 8192;
-    std::vector<uint8_t> token(mi.key_size), kbuf(size_t(chunk) * mi.key_size),
-        vbuf(size_t(chunk) * UserValueSize(mi));
-    double total = 0;
-    bool first = true;
-    for (;;) {
-      uint32_t n = chunk;
-      LIBBPF_OPTS(bpf_map_batch_opts, opts);
-      int r = bpf_map_lookup_batch(fd, first ? nullptr : token.data(), token.data(), kbuf.data(),
-                                   vbuf.data(), &n, &opts);
-      int err = r ? errno : 0;
-      if (r && err != ENOENT) {
-        if (first && BatchUnsupported(err)) break;  // walk key by key below
-        ThrowErrno(env, std::string("count map ") + mi.name, err);
-      }
-      first = false;
-      total += n;
-      if (err == ENOENT) return Napi::Number::New(env, total);
-    }
-  }
+  double total = 0;
+  if (IsHash(mi) && LookupBatches(env, fd, mi, 8192, "count", [&](const uint8_t*, const uint8_t*, uint32_t n) {
+        total += n;
+        return true;
+      }))
+    return Napi::Number::New(env, total);
   std::vector<uint8_t> cur(mi.key_size), next(mi.key_size);
   bool has = false;
   double n = 0;
