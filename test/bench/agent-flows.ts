@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flowEvent } from '../../agent/native/abi.js';
@@ -12,6 +13,7 @@ import type { FlowLookups, Labels, ObjectRef, PeerLookup, PolicyRuleRef } from '
 import { FlowPipeline } from '../../agent/src/flows/pipeline.js';
 import type { RawFlowEvent } from '../../agent/src/flows/raw.js';
 import { BENCH_MAP_SIZES } from './agent-flows-producer.js';
+import { writeDocSection } from './doc-section.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const secondsArg = process.argv.indexOf('--seconds');
@@ -162,9 +164,21 @@ async function main(): Promise<void> {
     ['in-process (synthetic records)', fmt(a.eventsPerCpuSecond), fmt(a.eventsPerSecond), a.cpuCores.toFixed(2), '-'],
     ['kernel-fed (ring buffer saturated)', k ? fmt(k.eventsPerCpuSecond) : `skipped: ${skip}`, k ? fmt(k.eventsPerSecond) : '-', k ? k.cpuCores.toFixed(2) : '-', k ? `${k.lost} / ${k.skipped} of ${(k.emitted ?? 0) + (k.lost ?? 0)} produced` : '-'],
   ];
-  console.log('\n| feed | events per CPU-second (one core) | events/s wall | CPU cores used | events lost (kernel) / skipped (agent) |\n|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  if (ratio !== undefined) console.log(`\nkernel-fed / in-process (per CPU-second): ${ratio.toFixed(2)}×`);
+  const table = ['| feed | events per CPU-second (one core) | events/s wall | CPU cores used | events lost (kernel) / skipped (agent) |', '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const ratioLine = ratio !== undefined ? `kernel-fed / in-process (per CPU-second): ${ratio.toFixed(2)}×` : '';
+  console.log(`\n${table}\n\n${ratioLine}`);
+  writeDocSection(root, 'agent-flows', [
+    '## Agent flow pipeline (`npm run bench:agent-flows`)',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} CPUs, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}), kernel ${release()}, ${SECONDS} s per feed. Raw numbers: \`test/bench/results/agent-flows.json\`.`,
+    '',
+    table,
+    '',
+    ratioLine,
+    '',
+    'What one agent core does with flow events: decode, enrich (pods, identities, services, policy names from a cluster-sized index), the flow ring and the counters. "Kernel-fed" takes records `to_container` wrote into a saturated ring buffer (BPF_PROG_TEST_RUN in a child process) through the addon\'s consumer thread; "in-process" feeds the same pipeline synthetic records, the upper bound. Rates are per CPU-second because the machine is shared.',
+  ].join('\n'));
   const out = join(root, 'test/bench/results/agent-flows.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, inProcess: a, kernelFed: k ?? { skipped: skip }, ratio }, null, 2) + '\n');
