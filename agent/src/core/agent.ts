@@ -141,6 +141,7 @@ export class Agent {
     this.resyncTimer = setInterval(() => {
       ctx.services.rereadMaps = true;
       ctx.policy.rereadMaps = true;
+      ctx.endpoints.rereadMaps = true;
       for (const part of ORDER) this.schedule(part);
     }, this.options.resyncIntervalMs ?? 60_000);
     this.resyncTimer.unref();

@@ -37,6 +37,8 @@ export function endpointEntry(ep: LocalEndpoint): EndpointEntry {
 }
 
 export class EndpointRegistry {
+  /** Set by the periodic resync: compare the endpoints map with the registry (repairs drift). */
+  rereadMaps = false;
   private readonly byId = new Map<number, LocalEndpoint>();
   private readonly byContainer = new Map<string, LocalEndpoint>();
   private readonly byPod = new Map<string, LocalEndpoint>();

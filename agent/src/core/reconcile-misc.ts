@@ -17,6 +17,9 @@ export async function reconcileEndpoints(ctx: AgentContext): Promise<void> {
   const pods = ctx.watches.cache<Pod>('pods');
   const namespaces = ctx.watches.cache<Namespace>('namespaces');
   const les = ctx.watches.cache<LumenEndpointObject>('lumenendpoints');
+  // On a resync, what the endpoints map holds for each ready endpoint is checked too.
+  const have = ctx.endpoints.rereadMaps ? await ctx.datapath.readEndpoints() : undefined;
+  ctx.endpoints.rereadMaps = false;
   for (const ep of ctx.endpoints.all()) {
     const pod = pods.get(`${ep.namespace}/${ep.pod}`) as Pod | undefined;
     if (!pod || (ep.podUid && pod.metadata?.uid !== ep.podUid)) continue;
@@ -29,6 +32,13 @@ export async function reconcileEndpoints(ctx: AgentContext): Promise<void> {
       await ctx.datapath.writeEndpoint(ep.ip, endpointEntry(ep));
       ctx.schedule('policy');
       ctx.schedule('ipcache');
+    } else if (have) {
+      const want = endpointEntry(ep);
+      const got = have.get(ep.ip);
+      if (ep.health === 'ready' && (!got || got.ifindex !== want.ifindex || got.endpointId !== want.endpointId || got.identity !== want.identity || got.flags !== want.flags)) {
+        log.warn('endpoint', `${ep.namespace}/${ep.pod}: the endpoints map ${got ? `held ${JSON.stringify(got)}` : 'had no entry'}; rewriting ${JSON.stringify(want)}`);
+        await ctx.datapath.writeEndpoint(ep.ip, want);
+      }
     }
     const le = les.get(`${ep.namespace}/${ep.pod}`) as LumenEndpointObject | undefined;
     const want = lumenEndpointStatus(ctx, ep);
