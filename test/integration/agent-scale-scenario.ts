@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { KubeClient } from '../../agent/src/k8s/client.js';
 import type { LabHandle } from '../lab/index.js';
 import { AGENT_SELECTOR, listPods, lumenCli, remove, waitFor, type PodLite } from './agent-helpers.js';
+import { mapLimited } from '../../src/shared/async/index.js';
 
 export interface AgentStatusLite {
   sync: { initialSyncMs: number | null };
@@ -23,20 +24,13 @@ export async function programmedInNamespace(lab: LabHandle, repo: string, node: 
   return list.filter((e) => e.desired?.service.namespace === namespace && e.realized?.backends.length === backends).length;
 }
 
-async function parallel<T>(items: T[], width: number, fn: (x: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
-
 /**
  * Selector-less Services `svc-<from..to-1>` with hand-made EndpointSlices pointing at
  * `backends`: the caller controls the backends and does not wait on the controller-manager's
  * rate-limited slice controller.
  */
 export async function createServices(kube: KubeClient, namespace: string, backends: PodLite[], from: number, to: number): Promise<void> {
-  await parallel(Array.from({ length: to - from }, (_, i) => from + i), 16, async (i) => {
+  await mapLimited(Array.from({ length: to - from }, (_, i) => from + i), 16, async (i) => {
     const name = `svc-${i}`;
     await kube.create(`/api/v1/namespaces/${namespace}/services`, {
       apiVersion: 'v1', kind: 'Service', metadata: { name, namespace },

@@ -12,6 +12,7 @@ import type { KubeHttp } from '../cluster/http.js';
 import { logger } from '../log.js';
 import { AGENT_POD_SELECTOR, agentPodsByNode, callable, type AgentPod, type AgentPodObject } from './discovery.js';
 import { AgentError, agentError, badResponse, classifyAgentError, describeAgent, type AgentWhere } from './errors.js';
+import { mapLimited } from '../../shared/async/index.js';
 
 const log = logger('agents');
 
@@ -67,20 +68,6 @@ interface NodeList {
 
 function abortError(): Error {
   return Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
-}
-
-/** Runs fn over items with at most `limit` in flight, keeping order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
 
 export class AgentsClient {

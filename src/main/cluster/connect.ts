@@ -1,6 +1,8 @@
 // Connecting to a context: server version, then one access review per permission the console needs.
 import { LumenError, type ConnectionInfo, type Permission, type ServerVersion } from '../../shared/contract/index.js';
 import { logger } from '../log.js';
+import { mapLimited } from '../../shared/async/index.js';
+import { selfAccessReview } from './access-review.js';
 import { HttpStatusError } from './errors.js';
 import { KubeHttp } from './http.js';
 import type { ContextTarget } from './kubeconfig/clientConfig.js';
@@ -29,10 +31,6 @@ export const consolePermissions: readonly PermissionCheck[] = [
   { verb: 'get', group: '', resource: 'pods', subresource: 'proxy', namespace: AGENT_NAMESPACE },
 ];
 
-interface AccessReviewAnswer {
-  status?: { allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string };
-}
-
 export interface ConnectOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -55,55 +53,15 @@ async function withRetryOn401<T>(run: () => Promise<T>, target: ContextTarget, o
 }
 
 async function checkPermission(client: KubeHttp, check: PermissionCheck, options: ConnectOptions): Promise<Permission> {
-  const base = {
+  const verdict = await selfAccessReview((path, body, opts) => client.postJson(path, body, opts), check, options);
+  return {
     verb: check.verb,
     group: check.group,
     resource: check.resource,
     subresource: check.subresource ?? null,
     namespace: check.namespace ?? null,
+    ...verdict,
   };
-  try {
-    const answer = await client.postJson<AccessReviewAnswer>(
-      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-      {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SelfSubjectAccessReview',
-        spec: {
-          resourceAttributes: {
-            verb: check.verb,
-            group: check.group,
-            resource: check.resource,
-            ...(check.subresource ? { subresource: check.subresource } : {}),
-            ...(check.namespace ? { namespace: check.namespace } : {}),
-          },
-        },
-      },
-      { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs ?? 10_000 },
-    );
-    const s = answer.status ?? {};
-    const reason = s.evaluationError ? `${s.reason ?? ''} (evaluation error: ${s.evaluationError})`.trim() : (s.reason ?? null);
-    return { ...base, allowed: s.allowed === true, reason: reason || null };
-  } catch (error) {
-    // Without the right to ask, the answer is unknown: report it as not allowed, and why.
-    if (error instanceof HttpStatusError && error.statusCode === 403) {
-      return { ...base, allowed: false, reason: `cannot check: access reviews are forbidden (${error.status?.message ?? '403'})` };
-    }
-    throw error;
-  }
-}
-
-/** Runs at most `limit` promises at once, keeping order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
 
 export async function connectToTarget(target: ContextTarget, options: ConnectOptions = {}): Promise<ConnectionInfo> {

@@ -1,6 +1,7 @@
 // What the install may need to do, derived from the rendered objects plus what apply, rollout, check and uninstall call; and the access reviews that answer it.
 import type { K8sObject } from '../../../../resources/manifests.js';
-import { HttpStatusError } from '../../cluster/errors.js';
+import { mapLimited } from '../../../shared/async/index.js';
+import { selfAccessReview } from '../../cluster/access-review.js';
 import type { KubeApi } from '../kube.js';
 import { kindInfo } from '../resources.js';
 
@@ -92,48 +93,9 @@ export function roleGrants(role: K8sObject, namespace?: string): AccessNeed[] {
   return out;
 }
 
-interface ReviewAnswer {
-  status?: { allowed?: boolean; reason?: string; evaluationError?: string };
-}
-
 export async function reviewAccess(kube: KubeApi, need: AccessNeed, signal?: AbortSignal): Promise<AccessAnswer> {
-  try {
-    const answer = await kube.create<ReviewAnswer>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-      apiVersion: 'authorization.k8s.io/v1',
-      kind: 'SelfSubjectAccessReview',
-      spec: {
-        resourceAttributes: {
-          verb: need.verb,
-          group: need.group,
-          resource: need.resource,
-          ...(need.subresource ? { subresource: need.subresource } : {}),
-          ...(need.namespace ? { namespace: need.namespace } : {}),
-        },
-      },
-    }, { ...(signal ? { signal } : {}), timeoutMs: 10_000 });
-    const s = answer.status ?? {};
-    const reason = s.evaluationError ? `${s.reason ?? ''} (evaluation error: ${s.evaluationError})`.trim() : (s.reason ?? null);
-    return { ...need, allowed: s.allowed === true, reason: reason || null };
-  } catch (error) {
-    if (error instanceof HttpStatusError && error.statusCode === 403) {
-      return { ...need, allowed: false, reason: `cannot check: access reviews are forbidden (${error.status?.message ?? '403'})` };
-    }
-    throw error;
-  }
-}
-
-/** Runs at most `limit` at once, keeping order. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
+  const verdict = await selfAccessReview((path, body, opts) => kube.create(path, body, opts), need, signal ? { signal } : {});
+  return { ...need, ...verdict };
 }
 
 /**
