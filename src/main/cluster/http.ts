@@ -11,6 +11,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Extra request headers (the agent client's x-lumen-token through the pod proxy). */
   headers?: Record<string, string>;
+  /** Content type of a JSON body (apply-patch, merge-patch); application/json by default. */
+  contentType?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -71,7 +73,8 @@ export class KubeHttp {
     return classifyClusterError(error, this.target, () => this.target.expired());
   }
 
-  private async json<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
+  /** One request with a JSON body (or none); the status and the whole answer as text, whatever the status. */
+  async request(method: string, path: string, body: unknown, options: RequestOptions = {}): Promise<{ status: number; text: string }> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const started = Date.now();
     const res = await this.open(method, path, body, options);
@@ -81,11 +84,16 @@ export class KubeHttp {
       Math.max(0, timeoutMs - (Date.now() - started)),
     );
     const text = await this.readBody(res, options).finally(() => clearTimeout(timer));
-    if ((res.statusCode ?? 0) >= 400) throw new HttpStatusError(res.statusCode ?? 0, method, path, parseStatus(text), text);
+    return { status: res.statusCode ?? 0, text };
+  }
+
+  private async json<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
+    const { status, text } = await this.request(method, path, body, options);
+    if (status >= 400) throw new HttpStatusError(status, method, path, parseStatus(text), text);
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new HttpStatusError(res.statusCode ?? 0, method, path, { message: 'the answer is not JSON (is this a Kubernetes API server?)' }, text.slice(0, 200));
+      throw new HttpStatusError(status, method, path, { message: 'the answer is not JSON (is this a Kubernetes API server?)' }, text.slice(0, 200));
     }
   }
 
@@ -107,7 +115,7 @@ export class KubeHttp {
           Accept: 'application/json',
           'User-Agent': 'lumen-console',
           ...options.headers,
-          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}),
+          ...(payload ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {}),
         },
       });
       const timer = setTimeout(() => req.destroy(new RequestTimeoutError(method, url.origin + path, timeoutMs)), timeoutMs);
@@ -147,7 +155,8 @@ export class KubeHttp {
   }
 }
 
-function parseStatus(text: string): KubeStatus | null {
+/** The Status object of an error answer, if it is one. */
+export function parseStatus(text: string): KubeStatus | null {
   try {
     const value = JSON.parse(text) as KubeStatus;
     return typeof value === 'object' && value !== null && value.kind === 'Status' ? value : null;

@@ -1,8 +1,6 @@
 // The install engine's REST access to one context: JSON get/list/apply/delete, text (logs), list+watch streams; errors classified per target.
-import http from 'node:http';
-import https from 'node:https';
-import { HttpStatusError, RequestTimeoutError, type KubeStatus } from '../cluster/errors.js';
-import { KubeHttp } from '../cluster/http.js';
+import { HttpStatusError } from '../cluster/errors.js';
+import { KubeHttp, parseStatus } from '../cluster/http.js';
 import type { ContextTarget } from '../cluster/kubeconfig/clientConfig.js';
 
 export const FIELD_MANAGER = 'lumen-console';
@@ -27,10 +25,6 @@ export interface KubeList<T> {
   items: T[];
 }
 
-function abortError(): Error {
-  return Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
-}
-
 export function isAbort(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'AbortError';
 }
@@ -40,15 +34,6 @@ export function statusCode(error: unknown): number | undefined {
 }
 
 export const isNotFound = (error: unknown): boolean => statusCode(error) === 404;
-
-function parseStatus(text: string): KubeStatus | null {
-  try {
-    const value = JSON.parse(text) as KubeStatus;
-    return typeof value === 'object' && value !== null && value.kind === 'Status' ? value : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * One context's API server. Credentials come from client-node's KubeConfig (the same
@@ -179,52 +164,10 @@ export class KubeApi {
     }
   }
 
+  /** Through the console's KubeHttp (same credentials, timeouts and abort handling); 30 s budget by default. */
   private async raw(path: string, options: KubeRequest): Promise<{ status: number; body: string }> {
-    if (options.signal?.aborted) throw abortError();
-    const method = options.method ?? 'GET';
-    const auth: https.RequestOptions = {};
-    await this.target.kubeConfig.applyToHTTPSOptions(auth);
-    const url = new URL(this.target.server + path);
-    const transport = url.protocol === 'http:' ? http : https;
-    const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    return new Promise((resolve, reject) => {
-      const req = transport.request(url, {
-        method,
-        agent: auth.agent,
-        auth: auth.auth,
-        headers: {
-          ...(auth.headers as Record<string, string>),
-          Accept: 'application/json',
-          'User-Agent': 'lumen-console',
-          ...options.headers,
-          ...(payload ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {}),
-        },
-      });
-      const timer = setTimeout(() => req.destroy(new RequestTimeoutError(method, url.origin + path, timeoutMs)), timeoutMs);
-      const onAbort = () => req.destroy(abortError());
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          done();
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', (error) => {
-          done();
-          reject(error);
-        });
-      });
-      req.on('error', (error) => {
-        done();
-        reject(error);
-      });
-      req.end(payload);
-    });
+    const { method = 'GET', body, timeoutMs = 30_000, ...rest } = options;
+    const r = await this.http.request(method, path, body, { ...rest, timeoutMs });
+    return { status: r.status, body: r.text };
   }
 }
